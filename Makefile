@@ -1,0 +1,38 @@
+# Parley: `make run` serves the demo shop, `make test` runs the whole suite.
+# Both build the virtual environment from nothing when it is missing or stale.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint typecheck check venv clean
+
+$(BIN)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	mkdir -p var/mail
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --write var/demo.json
+	$(BIN)/python manage.py serve_embedded 127.0.0.1:$(PORT)
+
+test: venv
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy config parley
+
+check: lint typecheck
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,259 @@
+"""Settings shared by every mode. Development defaults are safe; secrets have none in production."""
+
+import logging
+from pathlib import Path
+
+from config.env import BASE_DIR, env
+
+logger = logging.getLogger("parley.settings")
+
+VAR_DIR = Path(env.str("PARLEY_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="parley-development-only-not-a-secret")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "modeltranslation",  # must precede django.contrib.admin
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "constance",
+    "parley.core",
+    "parley.accounts",
+    "parley.catalog",
+    "parley.mail",
+    "parley.support",
+    "parley.conversations",
+    "parley.sellers",
+]
+
+MIDDLEWARE = [
+    "parley.core.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+APPEND_SLASH = False  # every path answers with and without its slash, without a redirect
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+# SQLite is the embedded default. IMMEDIATE transactions take the write lock at BEGIN, so
+# parallel writers queue on the busy timeout instead of failing with "database is locked"
+# when a read lock would have to be upgraded; WAL lets readers run beside the writer.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'parley.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+            ),
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://parley")}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Sessions and CSRF: the names the storefront client expects ---------------------------
+SESSION_COOKIE_NAME = "osessionid"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_NAME = "csrftoken"
+CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+# --- Languages ----------------------------------------------------------------------------
+_LANGUAGE_NAMES = {"en": "English", "tr": "Türkçe", "de": "Deutsch", "fr": "Français"}
+_language_codes = env.list("PARLEY_LANGUAGES", default=["en", "tr"])
+LANGUAGES = [(code, _LANGUAGE_NAMES.get(code, code)) for code in _language_codes]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default=_language_codes[0])
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
+USE_I18N = True
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- Files --------------------------------------------------------------------------------
+# Attachments live in private storage: MEDIA_URL is never routed, and staff download them
+# through the admin only.
+MEDIA_ROOT = Path(env.str("PARLEY_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+STORAGES = {
+    "default": {
+        "BACKEND": env.str(
+            "PARLEY_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        ),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_HANDLERS = [
+    "parley.core.uploads.SizeLimitedMemoryFileUploadHandler",
+    "parley.core.uploads.SizeLimitedTemporaryFileUploadHandler",
+]
+PARLEY_MAX_UPLOAD_BYTES = env.int("PARLEY_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+PARLEY_MAX_JSON_BODY_BYTES = env.int("PARLEY_MAX_JSON_BODY_BYTES", default=1024 * 1024)
+PARLEY_MAX_MULTIPART_BODY_BYTES = env.int(
+    "PARLEY_MAX_MULTIPART_BODY_BYTES", default=11 * 1024 * 1024
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = PARLEY_MAX_JSON_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- E-mail -------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <no-reply@parley.localhost>")
+PARLEY_MAIL_MAX_ATTEMPTS = env.int("PARLEY_MAIL_MAX_ATTEMPTS", default=8)
+PARLEY_MAIL_BACKOFF_BASE_SECONDS = env.int("PARLEY_MAIL_BACKOFF_BASE_SECONDS", default=30)
+PARLEY_MAIL_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_MAIL_SWEEP_INTERVAL_SECONDS", default=30)
+
+# --- Background work ----------------------------------------------------------------------
+# With no broker configured (the embedded default) tasks run in the web process right after
+# the commit, and an in-process sweeper retries what failed: no second process is needed.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_BEAT_SCHEDULE = {
+    "mail-sweep": {
+        "task": "parley.mail.tasks.email_sweep",
+        "schedule": PARLEY_MAIL_SWEEP_INTERVAL_SECONDS,
+    },
+}
+
+# --- Dynamic settings ---------------------------------------------------------------------
+CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"
+CONSTANCE_DATABASE_CACHE_BACKEND = "default"
+CONSTANCE_ADDITIONAL_FIELDS = {
+    "email_routing": ["parley.support.constance_fields.EmailRoutingField", {}],
+}
+CONSTANCE_CONFIG = {
+    "CONTACT_US_EMAIL_TO": (
+        '{"contact_us": "support@parley.localhost"}',
+        "JSON object from operation key to one address or a list of addresses.",
+        "email_routing",
+    ),
+}
+
+# --- REST framework -----------------------------------------------------------------------
+THROTTLE_RATES_SHIPPED = {
+    "contact_us": "5/min",
+    "contact_us_daily": "50/day",
+    "login": "10/min",
+    "conversation_create": "30/min",
+    "seller": "600/min",
+}
+
+
+def _throttle_rates(raw: str) -> dict[str, str]:
+    """Shipped rates with `scope=rate,...` overrides; an unknown scope is logged and skipped."""
+    rates = dict(THROTTLE_RATES_SHIPPED)
+    for pair in filter(None, (part.strip() for part in raw.split(","))):
+        scope, _, rate = pair.partition("=")
+        scope, rate = scope.strip(), rate.strip()
+        if scope not in rates:
+            logger.warning("PARLEY_THROTTLE_RATES: unknown scope %r ignored", scope)
+            continue
+        rates[scope] = rate or None  # type: ignore[assignment]
+    return rates
+
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["parley.core.authentication.CsrfSessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "parley.core.pagination.PageLimitPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "parley.core.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("PARLEY_THROTTLE_RATES", default="")),
+    # The client address is REMOTE_ADDR unless a count of trusted proxies is configured:
+    # X-Forwarded-For is never believed by default, so it cannot be used to dodge throttles.
+    "NUM_PROXIES": env.int("PARLEY_TRUSTED_PROXY_COUNT", default=0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Parley API",
+    "DESCRIPTION": "Contact Us and buyer-seller conversations for commerce storefronts.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", default=1000)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,17 @@
+"""The test suite: SQLite in memory unless DATABASE_URL names PostgreSQL."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, env
+
+if "DATABASE_URL" not in env.ENVIRON:
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = ""
+DEBUG = False

@@ -1,0 +1,47 @@
+"""Fixtures every app's tests share: an HTTP client that enforces CSRF like a browser's."""
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from parley.accounts.tests.factories import PASSWORD, UserFactory
+
+
+class StorefrontClient(APIClient):
+    """An API client that checks CSRF as production does and can fetch a token first."""
+
+    def __init__(self, **defaults: Any) -> None:
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def fetch_csrf(self) -> str:
+        token = self.get("/csrf_token/").json()["csrf_token"]
+        self.cookies["csrftoken"] = token
+        self.credentials(HTTP_X_CSRFTOKEN=token)
+        return token
+
+    def login_as(self, user: Any, password: str = PASSWORD) -> None:
+        self.force_login(user)
+        self.fetch_csrf()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # throttles and dynamic settings start fresh in every test
+
+
+@pytest.fixture
+def client_api() -> StorefrontClient:
+    return StorefrontClient()
+
+
+@pytest.fixture
+def user(db: Any) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def logged_in(client_api: StorefrontClient, user: Any) -> StorefrontClient:
+    client_api.login_as(user)
+    return client_api

@@ -1,0 +1,60 @@
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from rest_framework import serializers
+
+
+def reject_control_characters(value: str) -> None:
+    """Single-line fields carry no CR, LF, NUL or other control characters (header safety)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("Control characters (such as line breaks) are not allowed here.")
+
+
+def reject_nul(value: str) -> None:
+    """Multi-line text may hold line breaks but never NUL, which PostgreSQL cannot store."""
+    if "\x00" in value:
+        raise ValidationError("NUL characters are not allowed.")
+
+
+class SingleLineField(serializers.CharField):
+    """A trimmed one-line string: names, e-mails, phones, subjects."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(reject_control_characters)
+
+
+class TextField(serializers.CharField):
+    """Free text (messages): line breaks allowed, NUL refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(reject_nul)
+
+
+class EmailAddressField(serializers.EmailField):
+    """An e-mail address, trimmed, lower-cased, at most 254 characters, on one line."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+        self.validators.insert(0, reject_control_characters)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
+
+
+class IdField(serializers.IntegerField):
+    """A database id, given as a number or a numeric string; never a bool or a float."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, (bool, float)):
+            self.fail("invalid")
+        if isinstance(data, str) and not data.strip().isdigit():
+            self.fail("invalid")
+        return super().to_internal_value(data)
