@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "parley.core.pagination.PageLimitPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "parley.core.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "parley.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("PARLEY_THROTTLE_RATES", default="")),
     # The client address is REMOTE_ADDR unless a count of trusted proxies is configured:
     # X-Forwarded-For is never believed by default, so it cannot be used to dodge throttles.
@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["parley.core.schema.drop_slashless_twins"],
 }
 
 PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", default=1000)
