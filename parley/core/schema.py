@@ -2,7 +2,7 @@
 unique component names for the nested Input/Output serializers of thin views, and the
 session-cookie and CSRF security scheme."""
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -44,7 +44,9 @@ class AutoSchema(SpectacularAutoSchema):
             name = prefix + name
         return name
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         view = self.view
         unsafe = self.method not in ("GET", "HEAD", "OPTIONS")
