@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the docs UI served locally, no CDN
     "constance",
     "parley.core",
     "parley.accounts",
@@ -244,6 +245,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contact Us and buyer-seller conversations for commerce storefronts.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["parley.core.schema.drop_slashless_twins"],
 }
