@@ -3,6 +3,8 @@
 import logging
 from pathlib import Path
 
+from django_guid.integrations import CeleryIntegration
+
 from config.env import BASE_DIR, env
 
 logger = logging.getLogger("parley.settings")
@@ -26,7 +28,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the docs UI served locally, no CDN
     "constance",
+    "django_prometheus",
+    "django_guid",
     "parley.core",
+    "parley.ops",
     "parley.accounts",
     "parley.catalog",
     "parley.mail",
@@ -36,6 +41,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
     "parley.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "parley.core.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,6 +184,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# A publish that cannot reach the broker fails at once instead of retrying inside the request:
+# the outbox row is already committed, and the sweep hands it over once the broker is back.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "mail-sweep": {
         "task": "parley.mail.tasks.email_sweep",
@@ -254,11 +269,52 @@ SPECTACULAR_SETTINGS = {
 
 PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", default=1000)
 
+# --- Operations ---------------------------------------------------------------------------
+# Every request gets an id (a valid incoming X-Request-ID is kept), returned in the response,
+# carried into the Celery tasks the request causes, and written on every log line.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+PARLEY_METRICS_ALLOWED_NETWORKS = env.list(
+    "PARLEY_METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+LOG_FORMAT = env.str("PARLEY_LOG_FORMAT", default="plain")  # "json" in production
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "task_id": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s "
+            "%(celery_parent_id)s %(celery_current_id)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "correlation_id": "request_id",
+            },
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "task_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django_guid": {"level": "WARNING"},
+    },
 }

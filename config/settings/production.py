@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import LOGGING, MIDDLEWARE, STORAGES, env
 
 DEBUG = False
 if not env.str("SECRET_KEY", default=""):
@@ -19,3 +19,14 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# django-anymail backends (e.g. anymail.backends.postmark.EmailBackend) read their keys here.
+ANYMAIL = env.json("ANYMAIL", default={})
+LOG_FORMAT = env.str("PARLEY_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# The admin and API docs assets, collected into STATIC_ROOT and served by WhiteNoise.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}

@@ -1,14 +1,18 @@
 """The one error contract: domain errors and Django's own map onto DRF's shapes here."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -18,6 +22,12 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service temporarily unavailable; try again shortly."
+    default_code = "service_unavailable"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -40,6 +50,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or "Malformed request.")
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable (restarting, failing over): fail fast and say so.
+        logger.error("database unavailable: %s", exc)
+        response = drf_exception_handler(ServiceUnavailable(), context)
+        if response is not None:
+            response["Retry-After"] = "5"
+        return response
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

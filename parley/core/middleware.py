@@ -1,7 +1,10 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class BodySizeLimitMiddleware:
@@ -33,3 +36,30 @@ class BodySizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable, answer a prompt `503` instead of a `500` page.
+
+    DRF views get the same answer from the exception handler; this covers the rest. With
+    CONN_HEALTH_CHECKS on, the next request after the outage reconnects by itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return service_unavailable()
+        return None
+
+
+def service_unavailable() -> JsonResponse:
+    response = JsonResponse(
+        {"detail": "Service temporarily unavailable; try again shortly."}, status=503
+    )
+    response["Retry-After"] = "5"
+    return response
