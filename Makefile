@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck check venv clean
+.PHONY: run test lint typecheck check venv clean prod
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --write var/demo.json
 	$(BIN)/python manage.py serve_embedded 127.0.0.1:$(PORT)
+
+# The production stack (gunicorn, Celery worker and beat) on PostgreSQL, Redis and RabbitMQ.
+prod: venv
+	deploy/prod-up
 
 test: venv
 	$(BIN)/pytest -n 2 -p no:cacheprovider

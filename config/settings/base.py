@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from django_guid.integrations import CeleryIntegration
 
@@ -289,7 +290,7 @@ PARLEY_METRICS_ALLOWED_NETWORKS = env.list(
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
 LOG_FORMAT = env.str("PARLEY_LOG_FORMAT", default="plain")  # "json" in production
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {

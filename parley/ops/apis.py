@@ -1,11 +1,14 @@
 import ipaddress
+import os
 
+import prometheus_client
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
-from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import multiprocess
 
 from parley.ops.checks import readiness
+from parley.ops.metrics import OutboxCollector
 
 
 @require_safe
@@ -39,4 +42,14 @@ def metrics(request: HttpRequest) -> HttpResponse:
     to everyone else the path does not exist."""
     if not _metrics_allowed(request):
         raise Http404
-    return ExportToDjangoView(request)
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        # Several gunicorn workers: add up what each wrote, then the outbox read once.
+        registry = prometheus_client.CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(OutboxCollector())
+    else:
+        registry = prometheus_client.REGISTRY
+    return HttpResponse(
+        prometheus_client.generate_latest(registry),
+        content_type=prometheus_client.CONTENT_TYPE_LATEST,
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,7 @@ def cache_ready() -> None:
 def broker_ready() -> None:
     if not settings.CELERY_BROKER_URL:
         return  # embedded default: no broker to reach
-    from config.celery import app
-
-    with app.connection_for_write() as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 

@@ -35,13 +35,7 @@ def test_readyz_is_503_naming_what_is_down(client, monkeypatch):
 @pytest.mark.django_db
 def test_readyz_checks_a_configured_broker(client, settings):
     settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"  # nothing listens there
-    from config.celery import app
-
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    try:
-        response = client.get("/readyz/")
-    finally:
-        app.conf.broker_url = ""
+    response = client.get("/readyz/")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("unavailable")
 
@@ -78,3 +72,48 @@ def test_request_id_is_returned_and_a_valid_incoming_one_is_kept(client):
     assert response["X-Request-ID"].replace("-", "") == incoming.replace("-", "")
     forged = client.get("/healthz/", HTTP_X_REQUEST_ID="bad\nvalue")
     assert forged["X-Request-ID"] not in ("bad\nvalue", "")
+
+
+@pytest.mark.django_db
+def test_readyz_reaches_a_running_broker(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
+    response = client.get("/readyz/")
+    assert response.json()["broker"] == "ok"
+
+
+@pytest.mark.django_db
+def test_outbox_figures_are_exported(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parley.mail.models import EmailStatus, OutgoingEmail
+
+    def email(n, status, attempts, age):
+        row = OutgoingEmail.objects.create(
+            from_email="a@example.com",
+            to=["b@example.com"],
+            subject="s",
+            text_body="t",
+            message_id=f"<{n}@example.com>",
+            status=status,
+            attempts=attempts,
+            sent_at=timezone.now() if status == EmailStatus.SENT else None,
+        )
+        OutgoingEmail.objects.filter(pk=row.pk).update(created_at=timezone.now() - age)
+
+    email(1, EmailStatus.PENDING, 2, timedelta(minutes=10))
+    email(2, EmailStatus.PENDING, 0, timedelta(minutes=1))
+    email(3, EmailStatus.SENT, 1, timedelta(hours=2))
+    email(4, EmailStatus.FAILED, 8, timedelta(days=1))
+    text = client.get("/metrics/", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'parley_outbox_emails{status="pending"} 2.0' in text
+    assert 'parley_outbox_emails{status="sent"} 1.0' in text
+    assert 'parley_outbox_emails{status="failed"} 1.0' in text
+    assert 'parley_outbox_delivery_attempts{status="failed"} 8.0' in text
+    oldest = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("parley_outbox_oldest_pending_age_seconds ")
+    )
+    assert 595 <= float(oldest.split()[1]) <= 700
