@@ -1,0 +1,194 @@
+"""Fault drills against the production stack on loopback. Each prints its figures and fails
+(exit 1) if the promise it checks is broken.
+
+    .venv/bin/python -m drills.run            # all four
+    .venv/bin/python -m drills.run broker     # one of: broker smtp worker database
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from drills.stack import SmtpSink, Stack, Storefront, contact_body, free_port, wait_for
+
+PG_VERSION = subprocess.run(
+    ["bash", "-c", "ls /etc/postgresql | head -1"], capture_output=True, text=True
+).stdout.strip()
+
+
+def _submit_many(stack: Stack, demo: dict[str, Any], tag: str, count: int) -> list[int]:
+    client = Storefront(stack.base)
+    client.fetch_csrf()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda n: client.contact(contact_body(demo, tag, n)), range(count)))
+    return [status for status, _ in results]
+
+
+def _figure(name: str, value: object) -> None:
+    print(f"  {name:<44} {value}")
+
+
+def drill_broker(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
+    """RabbitMQ stopped while 200 submissions arrive: all answered 200, all delivered later."""
+    tag = "DrillBroker"
+    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True)
+    try:
+        started = time.monotonic()
+        statuses = _submit_many(stack, demo, tag, 200)
+        took = time.monotonic() - started
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True)
+    back = time.monotonic()
+    delivered = wait_for(lambda: len(sink.received(tag)) >= 200, timeout=180)
+    received = sink.received(tag)
+    _figure("submissions answered 200 (broker down)", f"{statuses.count(200)}/200")
+    _figure("time to answer all 200", f"{took:.1f} s")
+    _figure("mails delivered after the broker returned", f"{len(received)}/200")
+    _figure("seconds from broker back to last delivery", f"{time.monotonic() - back:.1f}")
+    _figure("duplicates", sum(received.values()) - len(received))
+    return statuses.count(200) == 200 and delivered and len(received) == 200
+
+
+def drill_smtp(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
+    """The SMTP sink down for a minute: every mail delivered after it returns, none twice."""
+    tag = "DrillSmtp"
+    sink.stop()
+    statuses = _submit_many(stack, demo, tag, 100)
+    time.sleep(60)
+    sink.start()
+    back = time.monotonic()
+    delivered = wait_for(lambda: len(sink.received(tag)) >= 100, timeout=120)
+    time.sleep(5)  # anything sent twice would arrive now
+    received = sink.received(tag)
+    duplicates = sum(received.values()) - len(received)
+    _figure("submissions answered 200 (sink down)", f"{statuses.count(200)}/100")
+    _figure("mails delivered after the sink returned", f"{len(received)}/100")
+    _figure("seconds from sink back to last delivery", f"{time.monotonic() - back - 5:.1f}")
+    _figure("duplicates", duplicates)
+    return statuses.count(200) == 100 and delivered and duplicates == 0
+
+
+def drill_worker(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
+    """The worker SIGKILLed in the middle of 500 mails: all delivered, duplicates <= 1%."""
+    tag = "DrillWorker"
+    stack.kill("worker")
+    statuses = _submit_many(stack, demo, tag, 500)  # queued while no worker runs
+    sink.recorder.delay = 0.02  # a slow mail server, so the kill lands mid-batch
+    stack.start("worker")
+    wait_for(lambda: len(sink.received(tag)) >= 150, timeout=120, interval=0.05)
+    at_kill = len(sink.received(tag))
+    stack.kill("worker", signal.SIGKILL)
+    stack.start("worker")
+    delivered = wait_for(lambda: len(sink.received(tag)) >= 500, timeout=240)
+    time.sleep(5)
+    sink.recorder.delay = 0.0
+    received = sink.received(tag)
+    duplicates = sum(received.values()) - len(received)
+    _figure("submissions answered 200", f"{statuses.count(200)}/500")
+    _figure("mails delivered when the worker was killed", at_kill)
+    _figure("mails delivered in the end", f"{len(received)}/500")
+    _figure("duplicates", f"{duplicates} ({duplicates / 5:.1f}%)")
+    return statuses.count(200) == 500 and delivered and duplicates <= 5
+
+
+def drill_database(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
+    """PostgreSQL restarted under load: fast 503s during the outage, recovery without a
+    restart, no accepted submission lost."""
+    tag = "DrillDatabase"
+    client = Storefront(stack.base)
+    client.fetch_csrf()
+    results: list[tuple[float, int, float]] = []  # (when, status, seconds)
+    stop = threading.Event()
+
+    def load(worker: int) -> None:
+        n = worker * 100000
+        while not stop.is_set():
+            status, seconds = client.contact(contact_body(demo, tag, n), timeout=30)
+            results.append((time.monotonic(), status, seconds))
+            n += 1
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=load, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(5)
+    down_at = time.monotonic()
+    cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main"]
+    subprocess.run([*cluster, "stop", "-m", "fast"], check=True)
+    time.sleep(8)
+    subprocess.run([*cluster, "start"], check=True)
+    up_at = time.monotonic()
+    time.sleep(10)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    during = [r for r in results if down_at + 1 <= r[0] - r[2] and r[0] <= up_at]
+    after = [r for r in results if r[0] - r[2] >= up_at + 5]
+    accepted = sum(1 for r in results if r[1] == 200)
+    unavailable = [r for r in during if r[1] == 503]
+    slowest = max((r[2] for r in during), default=0.0)
+    delivered = wait_for(lambda: len(sink.received(tag)) >= accepted, timeout=180)
+    received = sink.received(tag)
+    _figure("requests in all", len(results))
+    _figure("requests during the outage", len(during))
+    _figure("  answered 503", len(unavailable))
+    _figure("  other answers", sorted({r[1] for r in during} - {503}))
+    _figure("  slowest answer during the outage", f"{slowest:.2f} s")
+    _figure(
+        "requests after recovery answered 200", f"{sum(r[1] == 200 for r in after)}/{len(after)}"
+    )
+    _figure("accepted submissions (200)", accepted)
+    _figure("their mails delivered", f"{len(received)}/{accepted}")
+    return (
+        bool(during)
+        and len(unavailable) == len(during)
+        and slowest < 10
+        and bool(after)
+        and all(r[1] == 200 for r in after)
+        and delivered
+        and len(received) == accepted
+    )
+
+
+DRILLS: dict[str, Callable[[Stack, SmtpSink, dict[str, Any]], bool]] = {
+    "broker": drill_broker,
+    "smtp": drill_smtp,
+    "worker": drill_worker,
+    "database": drill_database,
+}
+
+
+def main(names: list[str]) -> int:
+    sink = SmtpSink(free_port())
+    sink.start()
+    stack = Stack(smtp_port=sink.port)
+    demo = stack.prepare()
+    for process in ("web", "worker", "beat"):
+        stack.start(process)
+    failed = []
+    try:
+        for name in names or list(DRILLS):
+            print(f"== drill: {name} — {DRILLS[name].__doc__.splitlines()[0]}")  # type: ignore[union-attr]
+            started = time.monotonic()
+            ok = DRILLS[name](stack, sink, demo)
+            print(f"  {'PASS' if ok else 'FAIL'} in {time.monotonic() - started:.0f} s")
+            if not ok:
+                failed.append(name)
+    finally:
+        stack.stop_all()
+        sink.stop()
+    total = len(names or DRILLS)
+    print(f"FAILED drills: {', '.join(failed)}" if failed else f"all {total} drills passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
