@@ -178,6 +178,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <no-reply@par
 PARLEY_MAIL_MAX_ATTEMPTS = env.int("PARLEY_MAIL_MAX_ATTEMPTS", default=8)
 PARLEY_MAIL_BACKOFF_BASE_SECONDS = env.int("PARLEY_MAIL_BACKOFF_BASE_SECONDS", default=30)
 PARLEY_MAIL_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_MAIL_SWEEP_INTERVAL_SECONDS", default=30)
+PARLEY_MAIL_MAX_BACKOFF_SECONDS = env.int("PARLEY_MAIL_MAX_BACKOFF_SECONDS", default=6 * 60 * 60)
+PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
 # A claim on an e-mail older than this is presumed lost (worker killed) and swept again.
 PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
 # Embedded mode (no broker): send in a thread beside the request, never inside it.

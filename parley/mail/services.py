@@ -31,13 +31,11 @@ from parley.mail.types import EmailAttachmentRef
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE_SECONDS = 300
-MAX_BACKOFF_SECONDS = 6 * 60 * 60
 SWEEP_BATCH = 200
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=getattr(settings, "PARLEY_MAIL_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return timedelta(seconds=settings.PARLEY_MAIL_LEASE_SECONDS)
 
 
 def _message_id(from_email: str) -> str:
@@ -180,7 +178,7 @@ def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
 def email_backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(n-1), capped, then drawn from [d/2, d]."""
     base = settings.PARLEY_MAIL_BACKOFF_BASE_SECONDS
-    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    delay = min(settings.PARLEY_MAIL_MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
     return delay / 2 + random.uniform(0, delay / 2)
 
 
