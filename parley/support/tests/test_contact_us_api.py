@@ -618,3 +618,15 @@ def test_body_over_the_multipart_cap_is_413_before_reading(
     response = client_csrf.generic("POST", URL, body, content_type=content_type)
     assert response.status_code == 413
     assert_nothing_saved(private_media)
+
+
+@pytest.mark.django_db
+def test_errors_speak_the_request_language(
+    post: Any, order_subject: Any, private_media: Path
+) -> None:
+    response = post(_form(order_subject, full_name=""), HTTP_ACCEPT_LANGUAGE="tr-tr")
+    assert response.status_code == 400
+    assert response.json() == {"full_name": ["Bu alan boş bırakılmamalı."]}
+    response = post(_form(order_subject, order=999_999), HTTP_ACCEPT_LANGUAGE="tr-tr")
+    assert response.json() == {"order": ["Size ait eşleşen bir sipariş bulunamadı."]}
+    assert_nothing_saved(private_media)
