@@ -33,7 +33,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy config parley
+	$(BIN)/mypy config parley drills
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run

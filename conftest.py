@@ -27,8 +27,10 @@ class StorefrontClient(APIClient):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> None:
+def _clear_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     cache.clear()  # throttles and dynamic settings start fresh in every test
+    # and the outbox's broker circuit breaker starts closed
+    monkeypatch.setattr("parley.mail.services._broker_down_until", 0.0)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.5) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float, interval: float = 0.5) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -167,9 +167,8 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        if name == "web":
-            if not wait_for(self.ready, 60):
-                raise RuntimeError("the web server did not become ready")
+        if name == "web" and not wait_for(self.ready, 60):
+            raise RuntimeError("the web server did not become ready")
 
     def kill(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name)

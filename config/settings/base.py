@@ -181,7 +181,6 @@ PARLEY_MAIL_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_MAIL_SWEEP_INTERVAL_SECONDS
 PARLEY_MAIL_MAX_BACKOFF_SECONDS = env.int("PARLEY_MAIL_MAX_BACKOFF_SECONDS", default=6 * 60 * 60)
 PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
 # A claim on an e-mail older than this is presumed lost (worker killed) and swept again.
-PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
 # Embedded mode (no broker): send in a thread beside the request, never inside it.
 PARLEY_MAIL_SEND_IN_THREAD = env.bool("PARLEY_MAIL_SEND_IN_THREAD", default=True)
 

@@ -11,6 +11,7 @@ import functools
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -24,6 +25,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_guid import get_guid
 
 from parley.mail.headers import address_validate, filename_sanitise, header_text_clean
 from parley.mail.models import EmailStatus, OutgoingEmail
@@ -94,7 +96,7 @@ def email_queue(
         message_id=_message_id(sender),
         status=EmailStatus.PENDING,
         next_attempt_at=timezone.now(),
-        request_id=request_id[:64],
+        request_id=(request_id or get_guid() or "")[:64],
     )
     transaction.on_commit(functools.partial(email_dispatch, email_id=email.pk), robust=True)
     return email
@@ -112,10 +114,25 @@ def email_dispatch(*, email_id: int) -> None:
         return
     from parley.mail.tasks import email_send as email_send_task
 
+    if time.monotonic() < _broker_down_until:
+        return  # the broker just refused a hand-off: do not make this request wait on it too
     try:
         email_send_task.delay(email_id)
     except Exception:
+        _broker_unreachable()
         logger.exception("e-mail %s not handed to the worker; the sweep will send it", email_id)
+
+
+# After a failed hand-off, requests skip the broker for a few seconds (a small circuit
+# breaker): the rows are committed either way and the sweep hands them over later, so
+# nothing is lost, and no request pays a connection timeout while the broker is down.
+BROKER_BACKOFF_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def _broker_unreachable() -> None:
+    global _broker_down_until
+    _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
 
 
 def _send_in_thread(email_id: int) -> None:
