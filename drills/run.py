@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -121,9 +123,11 @@ def drill_database(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
     time.sleep(5)
     down_at = time.monotonic()
     cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main"]
-    subprocess.run([*cluster, "stop", "-m", "fast"], check=True)
-    time.sleep(8)
-    subprocess.run([*cluster, "start"], check=True)
+    try:
+        subprocess.run([*cluster, "stop", "-m", "fast"], check=True)
+        time.sleep(8)
+    finally:
+        subprocess.run([*cluster, "start"], check=True)
     up_at = time.monotonic()
     time.sleep(10)
     stop.set()
@@ -158,11 +162,34 @@ def drill_database(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
     )
 
 
+def drill_logs(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bool:
+    """A request's id is in the JSON log lines of the worker that delivers its mail."""
+    tag = "DrillLogs"
+    request_id = uuid.uuid4().hex
+    client = Storefront(stack.base)
+    client.fetch_csrf()
+    status, _ = client.contact(contact_body(demo, tag, 1), headers={"X-Request-ID": request_id})
+    delivered = wait_for(lambda: len(sink.received(tag)) == 1, timeout=60)
+    time.sleep(1)
+    lines = [
+        json.loads(line)
+        for line in (stack.var / "worker.log").read_text(errors="replace").splitlines()
+        if line.startswith("{")
+    ]
+    tagged = [line for line in lines if line.get("request_id") == request_id]
+    _figure("contact form answered", status)
+    _figure("worker log lines with the request id", len(tagged))
+    for line in tagged[:3]:
+        _figure("  ", json.dumps({k: line.get(k) for k in ("level", "name", "message")}))
+    return status == 200 and delivered and any("sent" in line["message"] for line in tagged)
+
+
 DRILLS: dict[str, Callable[[Stack, SmtpSink, dict[str, Any]], bool]] = {
     "broker": drill_broker,
     "smtp": drill_smtp,
     "worker": drill_worker,
     "database": drill_database,
+    "logs": drill_logs,
 }
 
 

@@ -112,7 +112,7 @@ class Stack:
             "PARLEY_MAIL_LEASE_SECONDS": "15",
             "PARLEY_THROTTLE_RATES": "contact_us=1000000/min,contact_us_daily=1000000/day",
             "PARLEY_LOG_FORMAT": "json",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "INFO",
             "GUNICORN_WORKERS": "3",
             "GUNICORN_THREADS": "4",
             "GUNICORN_ACCESS_LOG": "",
@@ -207,7 +207,9 @@ class Storefront:
         with self.opener.open(self.base + "/csrf_token/", timeout=10) as response:
             self.token = json.loads(response.read())["csrf_token"]
 
-    def contact(self, body: dict[str, Any], timeout: float = 30) -> tuple[int, float]:
+    def contact(
+        self, body: dict[str, Any], timeout: float = 30, headers: dict[str, str] | None = None
+    ) -> tuple[int, float]:
         request = urllib.request.Request(
             self.base + "/users/contact-us/",
             data=json.dumps(body).encode(),
@@ -216,6 +218,7 @@ class Storefront:
                 "X-CSRFToken": self.token,
                 "Referer": self.base + "/",
                 "Accept-Language": "en-us",
+                **(headers or {}),
             },
             method="POST",
         )

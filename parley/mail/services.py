@@ -25,7 +25,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_guid import get_guid
+from django_guid import get_guid, set_guid
 
 from parley.mail.headers import address_validate, filename_sanitise, header_text_clean
 from parley.mail.models import EmailStatus, OutgoingEmail
@@ -205,6 +205,10 @@ def email_send(*, email_id: int) -> str:
     email = email_claim(email_id=email_id)
     if email is None:
         return "skipped"
+    if email.request_id:
+        # Log under the id of the request that caused the e-mail, even when the sweep (and
+        # not that request) handed it over.
+        set_guid(email.request_id)
     try:
         _build_message(email).send(fail_silently=False)
     except Exception as error:

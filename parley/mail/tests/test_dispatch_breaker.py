@@ -34,3 +34,33 @@ def test_the_breaker_closes_after_its_backoff(broker_mode, monkeypatch):
     clock[0] += services.BROKER_BACKOFF_SECONDS + 0.1
     services.email_dispatch(email_id=2)
     assert calls == [2]
+
+
+@pytest.mark.django_db
+def test_send_logs_under_the_request_id_of_its_e_mail(caplog, settings):
+    import logging
+
+    from django.core import mail
+    from django_guid import clear_guid
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # queue only; we send by hand below
+    email = services.email_queue(
+        to=["shop@example.com"], subject="s", text_body="t", request_id="a" * 32
+    )
+    clear_guid()
+    with caplog.at_level(logging.INFO, logger="parley.mail.services"):
+        assert services.email_send(email_id=email.pk) == "sent"
+    sent = [r for r in caplog.records if "sent" in r.getMessage()]
+    assert sent and all(r.correlation_id == "a" * 32 for r in sent)  # type: ignore[attr-defined]
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_queue_records_the_current_request_id(client_api):
+    from parley.mail.models import OutgoingEmail
+
+    from django_guid import set_guid
+
+    set_guid("b" * 32)
+    email = services.email_queue(to=["shop@example.com"], subject="s", text_body="t")
+    assert OutgoingEmail.objects.get(pk=email.pk).request_id == "b" * 32
