@@ -7,7 +7,7 @@ from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations.models import Conversation, ConversationType, Message, WriterType
 
 
-class ConversationFactory(factory.django.DjangoModelFactory):
+class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
     class Meta:
         model = Conversation
 
@@ -18,7 +18,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     last_message_date = factory.LazyFunction(timezone.now)
 
 
-class MessageFactory(factory.django.DjangoModelFactory):
+class MessageFactory(factory.django.DjangoModelFactory[Message]):
     class Meta:
         model = Message
 

@@ -21,12 +21,12 @@ URL = "/users/conversations/"
 
 @pytest.fixture
 def seller():
-    return DataSourceFactory()
+    return DataSourceFactory.create()
 
 
 @pytest.fixture
 def product(seller):
-    return ProductFactory(datasource=seller)
+    return ProductFactory.create(datasource=seller)
 
 
 def payload(account, seller, /, **overrides):
@@ -101,7 +101,9 @@ def test_opening_a_product_question_answers_the_seeds_body(logged_in, user, sell
 
 
 def test_opening_an_order_item_message(logged_in, user, seller):
-    order_item = OrderItemFactory(order__user=user, product=ProductFactory(datasource=seller))
+    order_item = OrderItemFactory.create(
+        order__user=user, product=ProductFactory.create(datasource=seller)
+    )
     response = logged_in.post(
         URL, payload(user, seller, item_content="orderitem", item_id=order_item.pk), format="json"
     )
@@ -186,8 +188,8 @@ def test_a_duplicate_is_exactly_the_seeds_bare_list(logged_in, user, seller, pro
 
 
 def test_another_type_or_item_or_seller_is_another_conversation(logged_in, user, seller, product):
-    other_product = ProductFactory(datasource=seller)
-    other_seller = DataSourceFactory()
+    other_product = ProductFactory.create(datasource=seller)
+    other_seller = DataSourceFactory.create()
     bodies = [
         payload(user, seller),
         payload(user, seller, conversation_type="question"),
@@ -201,7 +203,9 @@ def test_another_type_or_item_or_seller_is_another_conversation(logged_in, user,
 
 
 def test_another_users_identical_conversation_is_no_duplicate(logged_in, user, seller):
-    ConversationFactory(user=UserFactory(), datasource=seller, conversation_type="message")
+    ConversationFactory.create(
+        user=UserFactory.create(), datasource=seller, conversation_type="message"
+    )
     assert logged_in.post(URL, payload(user, seller), format="json").status_code == 201
 
 
@@ -211,7 +215,7 @@ def test_another_users_identical_conversation_is_no_duplicate(logged_in, user, s
 def test_appending_keeps_the_conversations_own_values_and_clears_is_answered(
     logged_in, user, seller, product
 ):
-    conversation = ConversationFactory(
+    conversation = ConversationFactory.create(
         user=user,
         datasource=seller,
         conversation_type="question",
@@ -222,7 +226,7 @@ def test_appending_keeps_the_conversations_own_values_and_clears_is_answered(
         is_answered=True,
         last_message_date=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    MessageFactory(
+    MessageFactory.create(
         conversation=conversation,
         content_type="datasource",
         content_id=seller.pk,
@@ -271,7 +275,7 @@ def test_appending_keeps_the_conversations_own_values_and_clears_is_answered(
 
 def test_appending_past_the_message_limit_is_a_400(logged_in, user, seller, settings):
     settings.PARLEY_CONVERSATION_MAX_MESSAGES = 2
-    conversation = ConversationFactory(user=user, datasource=seller)
+    conversation = ConversationFactory.create(user=user, datasource=seller)
     MessageFactory.create_batch(2, conversation=conversation)
     before = snapshot()
 
@@ -501,18 +505,18 @@ def bad_requests():
 class World:
     def __init__(self, user):
         self.user = user
-        self.stranger = UserFactory()
-        self.seller = DataSourceFactory()
-        self.other_seller = DataSourceFactory()
-        self.inactive_seller = DataSourceFactory(is_active=False)
-        self.product = ProductFactory(datasource=self.seller)
-        self.foreign_product = ProductFactory(datasource=self.other_seller)
-        self.strangers_item = OrderItemFactory(
-            order__user=self.stranger, product=ProductFactory(datasource=self.seller)
+        self.stranger = UserFactory.create()
+        self.seller = DataSourceFactory.create()
+        self.other_seller = DataSourceFactory.create()
+        self.inactive_seller = DataSourceFactory.create(is_active=False)
+        self.product = ProductFactory.create(datasource=self.seller)
+        self.foreign_product = ProductFactory.create(datasource=self.other_seller)
+        self.strangers_item = OrderItemFactory.create(
+            order__user=self.stranger, product=ProductFactory.create(datasource=self.seller)
         )
-        self.foreign_item = OrderItemFactory(order__user=user, product=self.foreign_product)
-        self.conversation = ConversationFactory(user=user, datasource=self.seller)
-        self.strangers_conversation = ConversationFactory(
+        self.foreign_item = OrderItemFactory.create(order__user=user, product=self.foreign_product)
+        self.conversation = ConversationFactory.create(user=user, datasource=self.seller)
+        self.strangers_conversation = ConversationFactory.create(
             user=self.stranger, datasource=self.seller
         )
 

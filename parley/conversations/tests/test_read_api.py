@@ -26,7 +26,7 @@ def at(minutes: int) -> datetime:
 
 @pytest.fixture
 def seller():
-    return DataSourceFactory(
+    return DataSourceFactory.create(
         name="seller-1",
         title="Test Seller",
         supplier_code="Code123",
@@ -37,10 +37,14 @@ def seller():
 
 @pytest.fixture
 def product(seller):
-    product = ProductFactory(sku="4455002", name="Oversized Sweatshirt", datasource=seller)
+    product = ProductFactory.create(sku="4455002", name="Oversized Sweatshirt", datasource=seller)
     # Created out of order: the answer must list them by `order`.
-    ProductImageFactory(product=product, image="products/b.jpg", order=1, height=10, width=20)
-    ProductImageFactory(product=product, image="products/a.jpg", order=0, height=80, width=101)
+    ProductImageFactory.create(
+        product=product, image="products/b.jpg", order=1, height=10, width=20
+    )
+    ProductImageFactory.create(
+        product=product, image="products/a.jpg", order=0, height=80, width=101
+    )
     return product
 
 
@@ -92,7 +96,7 @@ def test_list_needs_a_login(client_api):
 
 
 def test_detail_needs_a_login(client_api, user):
-    conversation = ConversationFactory(user=user)
+    conversation = ConversationFactory.create(user=user)
     response = client_api.get(f"/users/conversations/{conversation.pk}/")
     assert response.status_code == 403
     assert response.json() == {"detail": "Authentication credentials were not provided."}
@@ -106,8 +110,8 @@ def test_list_shows_the_exact_objects_of_the_contract(logged_in, user, seller, p
         None,
     )
     user.save()
-    order_item = OrderItemFactory(order__user=user, order__number="ORD-1", product=product)
-    about_product = ConversationFactory(
+    order_item = OrderItemFactory.create(order__user=user, order__number="ORD-1", product=product)
+    about_product = ConversationFactory.create(
         user=user,
         datasource=seller,
         conversation_type="question",
@@ -118,17 +122,17 @@ def test_list_shows_the_exact_objects_of_the_contract(logged_in, user, seller, p
         is_answered=True,
         last_message_date=at(2),
     )
-    question = MessageFactory(
+    question = MessageFactory.create(
         conversation=about_product, message_content="Pamuklu mu? 🧵", created_date=at(1)
     )
-    answer = MessageFactory(
+    answer = MessageFactory.create(
         conversation=about_product,
         message_content="Evet, %100 pamuk.",
         content_type="datasource",
         content_id=seller.pk,
         created_date=at(2),
     )
-    about_order_item = ConversationFactory(
+    about_order_item = ConversationFactory.create(
         user=user,
         datasource=seller,
         subject=None,
@@ -136,7 +140,7 @@ def test_list_shows_the_exact_objects_of_the_contract(logged_in, user, seller, p
         item_id=order_item.pk,
         last_message_date=at(5),
     )
-    about_nothing = ConversationFactory(
+    about_nothing = ConversationFactory.create(
         user=user, datasource=seller, conversation_type="review", last_message_date=at(3)
     )
 
@@ -224,11 +228,11 @@ def test_list_shows_the_exact_objects_of_the_contract(logged_in, user, seller, p
 
 
 def test_detail_shows_the_same_object_as_the_list(logged_in, user, seller, product):
-    conversation = ConversationFactory(
+    conversation = ConversationFactory.create(
         user=user, datasource=seller, item_content="product", item_id=product.pk
     )
-    MessageFactory(conversation=conversation, created_date=at(1))
-    MessageFactory(conversation=conversation, created_date=at(0))
+    MessageFactory.create(conversation=conversation, created_date=at(1))
+    MessageFactory.create(conversation=conversation, created_date=at(0))
 
     detail = logged_in.get(f"/users/conversations/{conversation.pk}/")
     listed = logged_in.get("/users/conversations/").json()["results"][0]
@@ -242,7 +246,7 @@ def test_detail_shows_the_same_object_as_the_list(logged_in, user, seller, produ
 
 
 def test_detail_without_the_trailing_slash_answers_the_same(logged_in, user):
-    conversation = ConversationFactory(user=user)
+    conversation = ConversationFactory.create(user=user)
     with_slash = logged_in.get(f"/users/conversations/{conversation.pk}/")
     without = logged_in.get(f"/users/conversations/{conversation.pk}")
     assert without.status_code == 200
@@ -254,9 +258,9 @@ def test_detail_without_the_trailing_slash_answers_the_same(logged_in, user):
 
 
 def test_another_users_conversation_is_not_listed_and_is_404(logged_in, user):
-    mine = ConversationFactory(user=user)
-    theirs = ConversationFactory(user=UserFactory())
-    MessageFactory(conversation=theirs)
+    mine = ConversationFactory.create(user=user)
+    theirs = ConversationFactory.create(user=UserFactory.create())
+    MessageFactory.create(conversation=theirs)
 
     listed = logged_in.get("/users/conversations/").json()
     detail = logged_in.get(f"/users/conversations/{theirs.pk}/")
@@ -277,9 +281,9 @@ def test_detail_with_a_malformed_or_unknown_id_is_404(logged_in, conversation_id
 
 
 def test_hidden_messages_are_in_no_answer(logged_in, user):
-    conversation = ConversationFactory(user=user)
-    shown = MessageFactory(conversation=conversation, created_date=at(0))
-    MessageFactory(conversation=conversation, created_date=at(1), is_hidden=True)
+    conversation = ConversationFactory.create(user=user)
+    shown = MessageFactory.create(conversation=conversation, created_date=at(0))
+    MessageFactory.create(conversation=conversation, created_date=at(1), is_hidden=True)
 
     listed = logged_in.get("/users/conversations/").json()["results"][0]["message_set"]
     detail = logged_in.get(f"/users/conversations/{conversation.pk}/").json()["message_set"]
@@ -289,10 +293,10 @@ def test_hidden_messages_are_in_no_answer(logged_in, user):
 
 
 def test_newest_activity_comes_first_then_the_highest_id(logged_in, user):
-    older = ConversationFactory(user=user, last_message_date=at(1))
-    newest = ConversationFactory(user=user, last_message_date=at(9))
-    tie_low = ConversationFactory(user=user, last_message_date=at(5))
-    tie_high = ConversationFactory(user=user, last_message_date=at(5))
+    older = ConversationFactory.create(user=user, last_message_date=at(1))
+    newest = ConversationFactory.create(user=user, last_message_date=at(9))
+    tie_low = ConversationFactory.create(user=user, last_message_date=at(5))
+    tie_high = ConversationFactory.create(user=user, last_message_date=at(5))
 
     results = logged_in.get("/users/conversations/").json()["results"]
 
@@ -300,8 +304,8 @@ def test_newest_activity_comes_first_then_the_highest_id(logged_in, user):
 
 
 def test_an_order_item_whose_product_is_gone_or_missing_item_renders_null(logged_in, user):
-    product = ProductFactory()
-    conversation = ConversationFactory(
+    product = ProductFactory.create()
+    conversation = ConversationFactory.create(
         user=user, datasource=product.datasource, item_content="product", item_id=product.pk
     )
     product.delete()
@@ -314,13 +318,15 @@ def test_an_order_item_whose_product_is_gone_or_missing_item_renders_null(logged
 
 @pytest.fixture
 def filter_world(user):
-    seller_a, seller_b = DataSourceFactory(), DataSourceFactory()
-    product = ProductFactory(datasource=seller_a)
-    order_item = OrderItemFactory(order__user=user, product=ProductFactory(datasource=seller_b))
+    seller_a, seller_b = DataSourceFactory.create(), DataSourceFactory.create()
+    product = ProductFactory.create(datasource=seller_a)
+    order_item = OrderItemFactory.create(
+        order__user=user, product=ProductFactory.create(datasource=seller_b)
+    )
     if order_item.pk == product.pk:  # keep the clash below the only one
-        order_item = OrderItemFactory(order=order_item.order, product=order_item.product)
+        order_item = OrderItemFactory.create(order=order_item.order, product=order_item.product)
     return {
-        "question_a": ConversationFactory(
+        "question_a": ConversationFactory.create(
             user=user,
             datasource=seller_a,
             conversation_type="question",
@@ -329,7 +335,7 @@ def filter_world(user):
             is_answered=True,
             last_message_date=at(4),
         ),
-        "message_b": ConversationFactory(
+        "message_b": ConversationFactory.create(
             user=user,
             datasource=seller_b,
             item_content="orderitem",
@@ -337,18 +343,18 @@ def filter_world(user):
             last_message_date=at(3),
         ),
         # An order item whose id equals the product's id must not match a product filter.
-        "clash": ConversationFactory(
+        "clash": ConversationFactory.create(
             user=user,
             datasource=seller_a,
             item_content="orderitem",
             item_id=product.pk,
             last_message_date=at(2),
         ),
-        "review_a": ConversationFactory(
+        "review_a": ConversationFactory.create(
             user=user, datasource=seller_a, conversation_type="review", last_message_date=at(1)
         ),
-        "theirs": ConversationFactory(
-            user=UserFactory(),
+        "theirs": ConversationFactory.create(
+            user=UserFactory.create(),
             datasource=seller_a,
             conversation_type="question",
             item_content="product",
@@ -433,7 +439,9 @@ def test_a_filter_of_the_wrong_form_is_a_400_naming_it(logged_in, filter_world, 
 
 
 def test_pages_and_limits(logged_in, user):
-    conversations = [ConversationFactory(user=user, last_message_date=at(i)) for i in range(3)]
+    conversations = [
+        ConversationFactory.create(user=user, last_message_date=at(i)) for i in range(3)
+    ]
     newest_first = [c.pk for c in reversed(conversations)]
 
     page2 = logged_in.get("/users/conversations/", {"page": 2, "limit": 1}).json()
@@ -447,14 +455,14 @@ def test_pages_and_limits(logged_in, user):
 @pytest.mark.parametrize("limit", ["abc", "0", "-5", ""])
 def test_a_bad_limit_means_the_default(logged_in, user, limit):
     for i in range(21):
-        ConversationFactory(user=user, last_message_date=at(i))
+        ConversationFactory.create(user=user, last_message_date=at(i))
     response = logged_in.get("/users/conversations/", {"limit": limit})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 20
 
 
 def test_a_limit_above_the_maximum_is_clamped(logged_in, user):
-    seller = DataSourceFactory()
+    seller = DataSourceFactory.create()
     Conversation.objects.bulk_create(
         Conversation(
             user=user,
@@ -474,7 +482,7 @@ def test_a_limit_above_the_maximum_is_clamped(logged_in, user):
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "2", "99999999999999999999"])
 def test_a_bad_or_out_of_range_page_is_404(logged_in, user, page):
-    ConversationFactory(user=user)
+    ConversationFactory.create(user=user)
     response = logged_in.get("/users/conversations/", {"page": page})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid page."}
@@ -490,11 +498,11 @@ LIST_QUERIES = 8
 def build_busy_user(user, conversations=105, messages_each=12, images_each=4):
     """A user with many conversations, alternately about a product and an order item, each
     with many messages, every product with several images; the newest is an order item."""
-    seller = DataSourceFactory()
+    seller = DataSourceFactory.create()
     products = ProductFactory.create_batch(conversations, datasource=seller)
     for product in products:
         ProductImageFactory.create_batch(images_each, product=product)
-    order_items = [OrderItemFactory(order__user=user, product=p) for p in products]
+    order_items = [OrderItemFactory.create(order__user=user, product=p) for p in products]
     conversation_rows = Conversation.objects.bulk_create(
         Conversation(
             user=user,
@@ -541,10 +549,10 @@ def test_the_list_runs_a_fixed_number_of_queries(logged_in, user, django_assert_
 def test_the_list_of_products_only_runs_two_item_queries(
     logged_in, user, django_assert_num_queries
 ):
-    product = ProductFactory()
+    product = ProductFactory.create()
     ProductImageFactory.create_batch(3, product=product)
     for conversation_type in ("message", "question", "review"):
-        ConversationFactory(
+        ConversationFactory.create(
             user=user,
             datasource=product.datasource,
             conversation_type=conversation_type,
