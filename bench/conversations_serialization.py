@@ -7,7 +7,10 @@ called bench_<name> that is dropped afterwards). Then it calls the list endpoint
 whole Django stack (session, middleware, view, JSON rendering) many times and splits each
 request into:
 
-  sql            time inside the database driver's execute() (connection.execute_wrapper)
+  sql            time inside the database driver's execute() (connection.execute_wrapper).
+                 psycopg receives every row inside execute(); sqlite3 steps through most
+                 rows while they are fetched, which lands in `orm` below, so on SQLite this
+                 undercounts the database
   orm            the rest of evaluating the page's querysets: fetching rows, building model
                  instances, matching prefetched objects
   serialize      ConversationOutputSerializer(page, many=True).data

@@ -126,9 +126,10 @@ class ItemObjectField(serializers.Field):
 class ConversationOutputSerializer(serializers.Serializer):
     """The conversation object of API.md §4 (list and detail, customer and seller).
 
-    Expects a conversation from `selectors.conversation_queryset_prefetched()`: the visible
-    messages in `visible_messages` (a conversation without them fails loudly rather than
-    showing hidden messages), the item prefetched into `item_object`."""
+    Give it conversations from `selectors.conversation_queryset_prefetched()`, which loads the
+    visible messages and the item of a whole page in a fixed number of queries. Any other
+    conversation renders correctly too (both attributes load themselves, hidden messages
+    excluded), at a few queries per conversation."""
 
     id = serializers.IntegerField()
     conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
