@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("parley.accounts.urls")),
     path("", include("parley.ops.urls")),
     path("", include("parley.support.urls")),
+    path("", include("parley.conversations.urls")),
 ]

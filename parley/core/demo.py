@@ -10,6 +10,7 @@ DEMO_SEEDERS = [
     "parley.accounts.demo",
     "parley.catalog.demo",
     "parley.support.demo",
+    "parley.conversations.demo",
 ]
 
 
