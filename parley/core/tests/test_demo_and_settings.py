@@ -53,3 +53,19 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_starts_with_its_settings():
     result = _start_production({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "shop.example"})
     assert result.returncode == 0, result.stderr
+
+
+def test_every_environment_variable_is_documented():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    sources = [*root.glob("config/settings/*.py"), root / "deploy/gunicorn.conf.py"]
+    names = set()
+    for source in sources:
+        text = source.read_text()
+        names |= set(re.findall(r'env\.\w+\(\s*"([A-Z_0-9]+)"', text))
+        names |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_0-9]+)"', text))
+    docs = (root / "README.md").read_text() + (root / "docs/OPERATIONS.md").read_text()
+    assert len(names) > 30
+    assert sorted(name for name in names if f"`{name}`" not in docs) == []
