@@ -3,7 +3,9 @@
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from parley.accounts.tests.factories import PASSWORD, UserFactory
@@ -31,6 +33,9 @@ def _clear_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     cache.clear()  # throttles and dynamic settings start fresh in every test
     # and the outbox's broker circuit breaker starts closed
     monkeypatch.setattr("parley.mail.services._broker_down_until", 0.0)
+    # and in the default language: LocaleMiddleware leaves a request's language active on
+    # its thread, which would leak into the next test run by the same worker
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
