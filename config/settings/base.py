@@ -163,6 +163,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <no-reply@par
 PARLEY_MAIL_MAX_ATTEMPTS = env.int("PARLEY_MAIL_MAX_ATTEMPTS", default=8)
 PARLEY_MAIL_BACKOFF_BASE_SECONDS = env.int("PARLEY_MAIL_BACKOFF_BASE_SECONDS", default=30)
 PARLEY_MAIL_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_MAIL_SWEEP_INTERVAL_SECONDS", default=30)
+# A claim on an e-mail older than this is presumed lost (worker killed) and swept again.
+PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
+# Embedded mode (no broker): send in a thread beside the request, never inside it.
+PARLEY_MAIL_SEND_IN_THREAD = env.bool("PARLEY_MAIL_SEND_IN_THREAD", default=True)
 
 # --- Background work ----------------------------------------------------------------------
 # With no broker configured (the embedded default) tasks run in the web process right after

@@ -15,3 +15,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = ""
 DEBUG = False
+PARLEY_MAIL_SEND_IN_THREAD = False  # tests run the send task inline after the commit

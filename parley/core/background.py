@@ -12,7 +12,9 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 # Dotted paths of callables run every PARLEY_MAIL_SWEEP_INTERVAL_SECONDS in embedded mode.
-EMBEDDED_PERIODIC_JOBS: list[str] = []
+EMBEDDED_PERIODIC_JOBS: list[str] = [
+    "parley.mail.services.email_sweep",  # retries pending mail with no broker and no beat
+]
 
 
 def _run_forever(job: Callable[[], object], interval: float) -> None:

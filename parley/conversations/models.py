@@ -1,0 +1,226 @@
+"""Conversations between one customer and one seller, and their messages.
+
+The customer API (this app) and the seller API (`parley.sellers`) both write through
+`parley.conversations.services` and read through `parley.conversations.selectors`.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from parley.accounts.models import UserType
+from parley.catalog.models import DataSource
+
+
+class ConversationType(models.TextChoices):
+    MESSAGE = "message", "Message"
+    QUESTION = "question", "Question"
+    REVIEW = "review", "Review"
+
+
+class ItemContent(models.TextChoices):
+    PRODUCT = "product", "Product"
+    ORDERITEM = "orderitem", "Order item"
+
+
+class WriterType(models.TextChoices):
+    """Who wrote a message: the API calls it the message's `content_type`."""
+
+    USER = "user", "User"
+    DATASOURCE = "datasource", "Seller"
+
+
+# Newest activity first, the same for the customer and the seller listings, and walked in
+# this order by the indexes below. `last_message_date` is NULL only for a conversation that
+# never had a message, which the services never leave behind (a conversation is opened with
+# its first message, and moderation falls back to the opening time): PostgreSQL and SQLite
+# sort NULLs differently, and SQLite cannot index `NULLS LAST`, so no NULLs in practice.
+CONVERSATION_ORDERING = (F("last_message_date").desc(), F("id").desc())
+
+
+class ItemObjectDescriptor:
+    """`conversation.item_object`: the product or order item that (item_content, item_id) names.
+
+    It speaks Django's prefetch protocol, so `prefetch_related("item_object")` loads the items
+    of a whole page in a fixed number of queries whatever the page size (see
+    `parley.conversations.selectors.item_objects_fetch`). Read without a prefetch, it loads the
+    one item with the same code path.
+    """
+
+    cache_name = "item_object"
+
+    def is_cached(self, instance: "Conversation") -> bool:
+        return self.cache_name in instance._state.fields_cache
+
+    def get_prefetch_querysets(
+        self, instances: list["Conversation"], querysets: Any = None
+    ) -> tuple[Any, ...]:
+        if querysets:
+            raise ValueError("item_object prefetches take no custom querysets.")
+        from parley.conversations.selectors import item_objects_fetch
+
+        items = item_objects_fetch(instances)
+        return (
+            list(items.values()),
+            lambda item: (item_kind(item), item.pk),
+            lambda conversation: (conversation.item_content, conversation.item_id),
+            True,
+            self.cache_name,
+            False,
+        )
+
+    def __get__(self, instance: "Conversation | None", owner: type) -> Any:
+        if instance is None:
+            return self
+        if not self.is_cached(instance):
+            models.prefetch_related_objects([instance], self.cache_name)
+        return instance._state.fields_cache[self.cache_name]
+
+
+def item_kind(item: models.Model) -> str:
+    from parley.catalog.models import OrderItem, Product
+
+    if isinstance(item, Product):
+        return ItemContent.PRODUCT
+    if isinstance(item, OrderItem):
+        return ItemContent.ORDERITEM
+    raise TypeError(f"Not a conversation item: {item!r}")
+
+
+class Conversation(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        db_index=False,  # led by every conv_user_* index below
+    )
+    datasource = models.ForeignKey(
+        DataSource,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        db_index=False,  # led by the conv_seller_* indexes below
+    )
+    conversation_type = models.CharField(max_length=16, choices=ConversationType.choices)
+    subject = models.CharField(max_length=255, null=True, blank=True)
+    item_content = models.CharField(
+        max_length=16, choices=ItemContent.choices, null=True, blank=True
+    )
+    item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    is_public = models.BooleanField(default=False)
+    is_answered = models.BooleanField(default=False)
+    last_message_date = models.DateTimeField(null=True, blank=True)
+    first_response_date = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the seller first answered; set once by the first seller message.",
+    )
+    created_date = models.DateTimeField(default=timezone.now)
+    modified_date = models.DateTimeField(
+        auto_now=True, help_text="Any change: a message, a moderation, an edit."
+    )
+
+    item_object = ItemObjectDescriptor()
+
+    class Meta:
+        ordering = CONVERSATION_ORDERING
+        constraints = [
+            # One conversation per user, seller, type and item. Two partial constraints,
+            # because a unique constraint treats NULLs as distinct on PostgreSQL.
+            models.UniqueConstraint(
+                fields=("user", "datasource", "conversation_type"),
+                condition=Q(item_content__isnull=True),
+                name="conversation_unique_without_item",
+            ),
+            models.UniqueConstraint(
+                fields=("user", "datasource", "conversation_type", "item_content", "item_id"),
+                condition=Q(item_content__isnull=False),
+                name="conversation_unique_with_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(item_content__isnull=True, item_id__isnull=True)
+                | Q(item_content__isnull=False, item_id__isnull=False),
+                name="conversation_item_content_and_id_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(conversation_type__in=ConversationType.values),
+                name="conversation_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(item_content__isnull=True) | Q(item_content__in=ItemContent.values),
+                name="conversation_item_content_valid",
+            ),
+        ]
+        indexes = [
+            # The customer's listing and each of its filters, in the listing's order.
+            models.Index(F("user"), *CONVERSATION_ORDERING, name="conv_user_activity"),
+            models.Index(
+                F("user"),
+                F("conversation_type"),
+                *CONVERSATION_ORDERING,
+                name="conv_user_type_activity",
+            ),
+            models.Index(
+                F("user"),
+                F("is_answered"),
+                *CONVERSATION_ORDERING,
+                name="conv_user_answered_activity",
+            ),
+            models.Index(
+                F("user"),
+                F("datasource"),
+                *CONVERSATION_ORDERING,
+                name="conv_user_seller_activity",
+            ),
+            models.Index(fields=("user", "item_content", "item_id"), name="conv_user_item"),
+            # The seller's listing, and its `updated_since` filter.
+            models.Index(F("datasource"), *CONVERSATION_ORDERING, name="conv_seller_activity"),
+            models.Index(fields=("datasource", "modified_date"), name="conv_seller_modified"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.conversation_type}: {self.subject or '(no subject)'}"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        db_index=False,  # led by message_conversation_time
+    )
+    message_content = models.CharField(max_length=5000)
+    content_type = models.CharField(max_length=16, choices=WriterType.choices)
+    content_id = models.PositiveBigIntegerField(help_text="The writer's id: a user or a seller.")
+    user_type = models.CharField(max_length=16, choices=UserType.choices)
+    created_date = models.DateTimeField(default=timezone.now)
+    # Moderation: a hidden message stays stored but disappears from every API answer.
+    is_hidden = models.BooleanField(default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_date", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=WriterType.values), name="message_content_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(user_type__in=UserType.values), name="message_user_type_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=("conversation", "created_date", "id"), name="message_conversation_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} #{self.content_id}: {self.message_content[:50]}"

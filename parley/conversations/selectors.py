@@ -1,0 +1,104 @@
+"""Reads of conversations. Every queryset leaves here with everything the output serializer
+touches already joined or prefetched, so a page costs a fixed number of queries."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Model, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from parley.catalog.models import OrderItem, Product, ProductImage
+from parley.conversations.models import (
+    CONVERSATION_ORDERING,
+    Conversation,
+    ItemContent,
+    Message,
+)
+
+# Filters that the customer and the seller listings share; each value is already validated
+# (see `ConversationFilterSerializer`).
+SHARED_FILTERS = ("conversation_type", "is_answered", "item_content", "item_id", "datasource")
+
+
+def message_queryset_visible() -> QuerySet[Message]:
+    """Messages an API answer may show: hidden ones never leave the database."""
+    return Message.objects.filter(is_hidden=False).order_by("created_date", "id")
+
+
+def conversation_queryset_prefetched() -> QuerySet[Conversation]:
+    """All conversations, newest activity first, ready for `ConversationOutputSerializer`:
+    user and seller joined; visible messages in `visible_messages`, oldest first; the item
+    (product with its images, or order item with its order and product) in `item_object`."""
+    return (
+        Conversation.objects.select_related("user", "datasource")
+        .prefetch_related(
+            Prefetch(
+                "message_set", queryset=message_queryset_visible(), to_attr="visible_messages"
+            ),
+            # A custom prefetcher (models.ItemObjectDescriptor), which the plugin cannot see.
+            "item_object",  # type: ignore[misc]
+        )
+        .order_by(*CONVERSATION_ORDERING)
+    )
+
+
+def conversation_queryset_filter(
+    queryset: QuerySet[Conversation], filters: Mapping[str, Any]
+) -> QuerySet[Conversation]:
+    """Apply the validated listing filters; keys that are absent or None filter nothing."""
+    lookups = {name: filters[name] for name in SHARED_FILTERS if filters.get(name) is not None}
+    if "datasource" in lookups:
+        lookups["datasource_id"] = lookups.pop("datasource")
+    return queryset.filter(**lookups)
+
+
+def conversation_list_for_user(
+    user: Any, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Conversation]:
+    return conversation_queryset_filter(
+        conversation_queryset_prefetched().filter(user=user), filters or {}
+    )
+
+
+def conversation_get_for_user(user: Any, conversation_id: int) -> Conversation:
+    """The user's own conversation, or 404 (whether it is someone else's or does not exist)."""
+    return get_object_or_404(
+        conversation_queryset_prefetched().filter(user=user), pk=conversation_id
+    )
+
+
+def item_objects_fetch(conversations: Iterable[Conversation]) -> dict[tuple[str, int], Model]:
+    """The items that the conversations name, keyed by (item_content, item_id).
+
+    At most three queries whatever the number of conversations: the order items with their
+    orders, then every product (the ones named directly and the order items' ones) with its
+    images. A page without items runs none, a page with products only runs two.
+    """
+    wanted: dict[str, set[int]] = {ItemContent.PRODUCT: set(), ItemContent.ORDERITEM: set()}
+    for conversation in conversations:
+        if conversation.item_content in wanted and conversation.item_id is not None:
+            wanted[conversation.item_content].add(conversation.item_id)
+
+    order_items: list[OrderItem] = []
+    if wanted[ItemContent.ORDERITEM]:
+        order_items = list(
+            OrderItem.objects.filter(pk__in=wanted[ItemContent.ORDERITEM]).select_related("order")
+        )
+    product_ids = wanted[ItemContent.PRODUCT] | {item.product_id for item in order_items}
+    products: dict[int, Product] = {}
+    if product_ids:
+        products = {
+            product.pk: product
+            for product in Product.objects.filter(pk__in=product_ids).prefetch_related(
+                Prefetch("product_images", queryset=ProductImage.objects.order_by("order", "id"))
+            )
+        }
+
+    found: dict[tuple[str, int], Model] = {}
+    for product_id in wanted[ItemContent.PRODUCT]:
+        if product_id in products:
+            found[(ItemContent.PRODUCT, product_id)] = products[product_id]
+    for item in order_items:
+        item.product = products[item.product_id]
+        found[(ItemContent.ORDERITEM, item.pk)] = item
+    return found

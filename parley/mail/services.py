@@ -1,0 +1,269 @@
+"""The mail outbox. `email_queue` is the only way Parley sends e-mail.
+
+Call it inside the transaction of the change that causes the e-mail: the row commits or rolls
+back with that change, and only after the commit is it handed to the `email_send` task. The
+task claims the row with a conditional UPDATE and a lease, so two workers never send one row;
+failures are rescheduled through `next_attempt_at` with exponential backoff and jitter, and
+`email_sweep` (celery beat, or the embedded sweeper thread) re-dispatches whatever is due.
+"""
+
+import functools
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from email.utils import make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from parley.mail.headers import address_validate, filename_sanitise, header_text_clean
+from parley.mail.models import EmailStatus, OutgoingEmail
+from parley.mail.types import EmailAttachmentRef
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LEASE_SECONDS = 300
+MAX_BACKOFF_SECONDS = 6 * 60 * 60
+SWEEP_BATCH = 200
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "PARLEY_MAIL_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def _message_id(from_email: str) -> str:
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "parley.localhost"
+    return make_msgid(idstring="parley", domain=domain)
+
+
+def email_render(template_base: str, context: dict) -> tuple[str, str]:
+    """Render `<template_base>.txt` and `<template_base>.html` (autoescaped) into two bodies."""
+    return (
+        render_to_string(f"{template_base}.txt", context),
+        render_to_string(f"{template_base}.html", context),
+    )
+
+
+def email_queue(
+    *,
+    to: Sequence[str],
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    reply_to: Sequence[str] | None = None,
+    attachments: Iterable[EmailAttachmentRef] = (),
+    kind: str = "",
+    from_email: str | None = None,
+    request_id: str = "",
+) -> OutgoingEmail:
+    """Write an e-mail to the outbox in the caller's transaction; send it after the commit.
+
+    Addresses with a control character or that are not valid are refused (ValidationError);
+    control characters in the subject become spaces, so no field can add a header.
+    """
+    recipients = [address_validate(address) for address in to]
+    if not recipients:
+        raise ValidationError("An e-mail needs at least one recipient.")
+    reply_addresses = [address_validate(address) for address in reply_to or ()]
+    sender = from_email or settings.DEFAULT_FROM_EMAIL
+    if any(char in sender for char in "\r\n\x00"):
+        raise ValidationError("The sender address must be on one line.")
+    email = OutgoingEmail.objects.create(
+        kind=kind[:64],
+        from_email=sender,
+        to=recipients,
+        reply_to=reply_addresses,
+        subject=header_text_clean(subject)[:998],
+        text_body=text_body,
+        html_body=html_body or "",
+        attachments=[
+            EmailAttachmentRef(
+                storage_name=ref.storage_name,
+                filename=filename_sanitise(ref.filename),
+                mimetype=header_text_clean(ref.mimetype) or "application/octet-stream",
+            ).as_json()
+            for ref in attachments
+        ],
+        message_id=_message_id(sender),
+        status=EmailStatus.PENDING,
+        next_attempt_at=timezone.now(),
+        request_id=request_id[:64],
+    )
+    transaction.on_commit(functools.partial(email_dispatch, email_id=email.pk), robust=True)
+    return email
+
+
+def email_dispatch(*, email_id: int) -> None:
+    """Hand one e-mail to the worker. Never raises: if the broker is down the row stays
+    pending and the sweep sends it later."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "PARLEY_MAIL_SEND_IN_THREAD", False):
+        # Embedded mode: no broker, so send beside the request rather than inside it, so that
+        # a slow mail server never makes the client wait.
+        threading.Thread(
+            target=_send_in_thread, args=(email_id,), name=f"parley-mail-{email_id}", daemon=True
+        ).start()
+        return
+    from parley.mail.tasks import email_send as email_send_task
+
+    try:
+        email_send_task.delay(email_id)
+    except Exception:
+        logger.exception("e-mail %s not handed to the worker; the sweep will send it", email_id)
+
+
+def _send_in_thread(email_id: int) -> None:
+    try:
+        email_send(email_id=email_id)
+    except Exception:
+        logger.exception("e-mail %s: send failed in the background thread", email_id)
+    finally:
+        close_old_connections()
+
+
+def _due_q(now) -> Q:
+    pending_due = Q(status=EmailStatus.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    lease_lost = Q(status=EmailStatus.SENDING, lease_expires_at__lt=now)
+    return pending_due | lease_lost
+
+
+def email_claim(*, email_id: int) -> OutgoingEmail | None:
+    """Take one due e-mail for sending, or None if it is not due or another worker has it.
+
+    A single conditional UPDATE: of two workers racing for the row, exactly one matches.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (
+        OutgoingEmail.objects.filter(pk=email_id)
+        .filter(_due_q(now))
+        .update(
+            status=EmailStatus.SENDING,
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + _lease(),
+            claim_token=token,
+        )
+    )
+    if not claimed:
+        return None
+    return OutgoingEmail.objects.get(pk=email_id, claim_token=token)
+
+
+def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text_body,
+        from_email=email.from_email,
+        to=list(email.to),
+        reply_to=list(email.reply_to),
+        headers={"Message-ID": email.message_id},
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    for ref in email.attachments:
+        with default_storage.open(ref["storage_name"], "rb") as handle:
+            content = handle.read()
+        message.attach(filename_sanitise(ref["filename"]), content, ref["mimetype"])
+    return message
+
+
+def email_backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: base * 2^(n-1), capped, then drawn from [d/2, d]."""
+    base = settings.PARLEY_MAIL_BACKOFF_BASE_SECONDS
+    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def email_send(*, email_id: int) -> str:
+    """Send one e-mail if it is due. Idempotent: a sent, failed, not-due or claimed row is left
+    alone, and every try carries the same Message-ID so a receiver can drop a duplicate."""
+    email = email_claim(email_id=email_id)
+    if email is None:
+        return "skipped"
+    try:
+        _build_message(email).send(fail_silently=False)
+    except Exception as error:
+        return _email_mark_failed_attempt(email, error)
+    OutgoingEmail.objects.filter(
+        pk=email.pk, status=EmailStatus.SENDING, claim_token=email.claim_token
+    ).update(
+        status=EmailStatus.SENT,
+        sent_at=timezone.now(),
+        lease_expires_at=None,
+        next_attempt_at=None,
+        claim_token="",
+    )
+    logger.info("e-mail %s sent (attempt %s)", email.pk, email.attempts)
+    return "sent"
+
+
+def _email_mark_failed_attempt(email: OutgoingEmail, error: Exception) -> str:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if email.attempts >= settings.PARLEY_MAIL_MAX_ATTEMPTS:
+        status, next_attempt_at = EmailStatus.FAILED, None
+        logger.error(
+            "e-mail %s failed for good after %s attempts: %s", email.pk, email.attempts, message
+        )
+    else:
+        status = EmailStatus.PENDING
+        next_attempt_at = timezone.now() + timedelta(seconds=email_backoff_seconds(email.attempts))
+        logger.warning(
+            "e-mail %s attempt %s failed, retry at %s: %s",
+            email.pk,
+            email.attempts,
+            next_attempt_at,
+            message,
+        )
+    OutgoingEmail.objects.filter(
+        pk=email.pk, status=EmailStatus.SENDING, claim_token=email.claim_token
+    ).update(
+        status=status,
+        next_attempt_at=next_attempt_at,
+        last_error=message,
+        lease_expires_at=None,
+        claim_token="",
+    )
+    return str(status)
+
+
+def email_sweep() -> int:
+    """Dispatch every e-mail that is due: pending past its next attempt, or stuck in sending
+    past its lease (a worker died, the broker lost the task). Returns how many."""
+    due_ids = list(
+        OutgoingEmail.objects.filter(_due_q(timezone.now()))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for email_id in due_ids:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            email_send(email_id=email_id)  # the sweeper is already in the background
+        else:
+            email_dispatch(email_id=email_id)
+    return len(due_ids)
+
+
+@transaction.atomic
+def email_retry_now(*, email_ids: Iterable[int]) -> int:
+    """Staff's "retry now": pending and failed e-mails become due at once with a fresh round
+    of attempts. Sent e-mails, and those a worker holds right now, are left alone."""
+    ids = list(
+        OutgoingEmail.objects.select_for_update()
+        .filter(pk__in=list(email_ids), status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
+        .values_list("pk", flat=True)
+    )
+    OutgoingEmail.objects.filter(pk__in=ids).update(
+        status=EmailStatus.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+    for email_id in ids:
+        transaction.on_commit(functools.partial(email_dispatch, email_id=email_id), robust=True)
+    return len(ids)

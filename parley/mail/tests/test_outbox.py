@@ -1,0 +1,268 @@
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from parley.mail.headers import filename_sanitise
+from parley.mail.models import EmailStatus, OutgoingEmail
+from parley.mail.services import (
+    email_backoff_seconds,
+    email_claim,
+    email_queue,
+    email_retry_now,
+    email_send,
+    email_sweep,
+)
+from parley.mail.types import EmailAttachmentRef
+
+pytestmark = pytest.mark.django_db
+
+BROKEN = "parley.mail.tests.backends.BrokenBackend"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _queue(**overrides: Any) -> OutgoingEmail:
+    fields: dict[str, Any] = {
+        "to": ["shop@example.com"],
+        "subject": "Hello",
+        "text_body": "Body",
+        "kind": "test",
+    }
+    fields.update(overrides)
+    return email_queue(**fields)
+
+
+def _make_due(email: OutgoingEmail) -> None:
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_queue_sends_only_after_commit_with_its_stable_message_id(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        email = _queue(reply_to=["Customer@Example.com"], html_body="<p>Body</p>")
+        assert mail.outbox == []  # nothing leaves before the commit
+    assert len(callbacks) == 1
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert email.attempts == 1
+    assert email.sent_at is not None
+    [sent] = mail.outbox
+    assert sent.to == ["shop@example.com"]
+    assert sent.reply_to == ["Customer@Example.com"]
+    assert sent.extra_headers["Message-ID"] == email.message_id
+    assert sent.message()["Message-ID"] == email.message_id
+    assert sent.alternatives[0][0] == "<p>Body</p>"  # type: ignore[attr-defined]
+
+
+def test_rolled_back_change_queues_no_email(django_capture_on_commit_callbacks: Any) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _queue()
+        raise RuntimeError("the change failed")
+    assert callbacks == []
+    assert OutgoingEmail.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_sending_twice_sends_once(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    assert email_send(email_id=email.pk) == "skipped"
+    assert email_sweep() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_two_workers_cannot_claim_the_same_row() -> None:
+    email = _queue()
+    first = email_claim(email_id=email.pk)
+    second = email_claim(email_id=email.pk)
+    assert first is not None
+    assert second is None
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENDING
+    assert email.attempts == 1
+
+
+@pytest.mark.parametrize(
+    "address", ["a@example.com\r\nBcc: victim@example.com", "a@example.com\n", "not-an-address"]
+)
+def test_addresses_that_could_inject_headers_are_refused(address: str) -> None:
+    with pytest.raises(ValidationError):
+        _queue(to=[address])
+    with pytest.raises(ValidationError):
+        _queue(reply_to=[address])
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_subject_line_breaks_become_spaces(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue(subject="Hi\r\nBcc: victim@example.com\x00")
+    assert email.subject == "Hi Bcc: victim@example.com"
+    message = mail.outbox[0].message()
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"]
+
+
+def test_attachment_is_read_from_storage_under_its_sanitised_name(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    stored = default_storage.save("support/abc123", ContentFile(b"%PDF-1.4 test"))
+    ref = EmailAttachmentRef(
+        storage_name=stored, filename="../../etc/\r\nre\x00port.pdf", mimetype="application/pdf"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue(attachments=[ref])
+    assert email.attachments == [
+        {"storage_name": stored, "filename": "report.pdf", "mimetype": "application/pdf"}
+    ]
+    [sent] = mail.outbox
+    assert sent.attachments == [("report.pdf", b"%PDF-1.4 test", "application/pdf")]
+
+
+def test_failure_is_rescheduled_with_backoff_then_delivered_once_by_the_sweep(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = BROKEN
+    settings.PARLEY_MAIL_BACKOFF_BASE_SECONDS = 30
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    email.refresh_from_db()
+    assert email.status == EmailStatus.PENDING
+    assert email.attempts == 1
+    assert "ConnectionRefusedError" in email.last_error
+    assert email.next_attempt_at is not None
+    assert before + timedelta(seconds=15) <= email.next_attempt_at
+    assert email.next_attempt_at <= timezone.now() + timedelta(seconds=30)
+    assert email_sweep() == 0  # not due yet
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _make_due(email)
+    assert email_sweep() == 1
+    assert email_sweep() == 0
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert email.attempts == 2
+    assert len(mail.outbox) == 1
+
+
+def test_last_attempt_marks_failed_and_retry_now_revives(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = BROKEN
+    settings.PARLEY_MAIL_MAX_ATTEMPTS = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    _make_due(email)
+    email_sweep()
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED
+    assert email.attempts == 2
+    assert email.next_attempt_at is None
+    assert email_sweep() == 0  # failed rows are never picked up by themselves
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert email_retry_now(email_ids=[email.pk]) == 1
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_retry_now_leaves_sent_email_alone(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert email_retry_now(email_ids=[email.pk]) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_whose_worker_died_is_swept_after_its_lease() -> None:
+    email = _queue()
+    assert email_claim(email_id=email.pk) is not None  # the worker dies here
+    assert email_sweep() == 0
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert email_sweep() == 1
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_backoff_grows_exponentially_with_jitter(settings: Any) -> None:
+    settings.PARLEY_MAIL_BACKOFF_BASE_SECONDS = 10
+    for attempts, full in [(1, 10), (2, 20), (5, 160)]:
+        for _ in range(20):
+            assert full / 2 <= email_backoff_seconds(attempts) <= full
+    assert email_backoff_seconds(60) <= 6 * 60 * 60
+
+
+def test_embedded_sweeper_runs_the_mail_sweep() -> None:
+    from parley.core.background import EMBEDDED_PERIODIC_JOBS
+
+    assert "parley.mail.services.email_sweep" in EMBEDDED_PERIODIC_JOBS
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\x\\cv.docx", "cv.docx"),
+        ("a\r\nb.pdf", "ab.pdf"),
+        ("nul\x00.png", "nul.png"),
+        ("..pdf", "pdf"),  # a leading dot is not kept, so no hidden files
+        ("/../", "attachment"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
+        ("ş" * 200 + ".pdf", "ş" * 125 + ".pdf"),
+    ],
+)
+def test_filename_sanitise(name: str, expected: str) -> None:
+    result = filename_sanitise(name)
+    assert result == expected
+    assert len(result.encode()) <= 255
+
+
+def test_admin_lists_outbox_and_retries(
+    client: Any, admin_user: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = BROKEN
+    settings.PARLEY_MAIL_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue(subject="Outbox row")
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED
+    client.force_login(admin_user)
+    response = client.get("/admin/mail/outgoingemail/?status__exact=failed")
+    assert response.status_code == 200
+    assert b"Outbox row" in response.content
+    response = client.get("/admin/mail/outgoingemail/?q=shop@example.com")
+    assert b"Outbox row" in response.content
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/mail/outgoingemail/",
+            {"action": "retry_now", "_selected_action": [email.pk]},
+        )
+    assert response.status_code == 302
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(mail.outbox) == 1
