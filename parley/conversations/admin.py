@@ -1,0 +1,114 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from parley.conversations import services
+from parley.conversations.models import Conversation, Message
+
+MESSAGE_FIELDS = (
+    "created_date",
+    "content_type",
+    "content_id",
+    "user_type",
+    "message_content",
+    "is_hidden",
+    "hidden_by",
+    "hidden_at",
+)
+
+
+class MessageInline(admin.TabularInline):
+    """Read-only: messages are written through the APIs, and hidden or shown again with the
+    actions of the message list, which keep the conversation's state right."""
+
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = MESSAGE_FIELDS
+    readonly_fields = MESSAGE_FIELDS
+    ordering = ("created_date", "id")
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "subject",
+        "conversation_type",
+        "user",
+        "datasource",
+        "item_content",
+        "item_id",
+        "is_answered",
+        "is_public",
+        "last_message_date",
+    )
+    list_select_related = ("user", "datasource")
+    list_filter = ("conversation_type", "is_answered", "is_public", "datasource")
+    search_fields = ("user__email", "subject")
+    ordering = ("-last_message_date", "-id")
+    fields = (
+        "user",
+        "datasource",
+        "conversation_type",
+        "subject",
+        "item_content",
+        "item_id",
+        "is_public",
+        "is_answered",
+        "last_message_date",
+        "first_response_date",
+        "created_date",
+        "modified_date",
+    )
+    # Staff may edit the subject and withdraw a conversation from public view; the rest is
+    # the conversation's history.
+    readonly_fields = tuple(name for name in fields if name not in ("subject", "is_public"))
+    inlines = [MessageInline]
+    actions = ["withdraw_from_public"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # conversations open with a customer's first message, through the API
+
+    @admin.action(description="Withdraw the selected conversations from public view")
+    def withdraw_from_public(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        count = queryset.filter(is_public=True).update(
+            is_public=False, modified_date=timezone.now()
+        )
+        self.message_user(request, f"{count} conversation(s) withdrawn from public view.")
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "content_type", "content_id", "created_date", "is_hidden")
+    list_select_related = ("conversation",)
+    list_filter = ("is_hidden", "content_type")
+    search_fields = ("message_content", "conversation__user__email")
+    raw_id_fields = ("conversation",)
+    fields = ("conversation", *MESSAGE_FIELDS)
+    readonly_fields = fields
+    actions = ["hide_messages", "unhide_messages"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Hide the selected messages from every API answer")
+    def hide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        hidden = 0
+        for message in queryset.filter(is_hidden=False):
+            services.message_hide(message=message, hidden_by=request.user)  # type: ignore[arg-type]
+            hidden += 1
+        self.message_user(request, f"{hidden} message(s) hidden.", messages.SUCCESS)
+
+    @admin.action(description="Show the selected messages again")
+    def unhide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        shown = 0
+        for message in queryset.filter(is_hidden=True):
+            services.message_unhide(message=message)
+            shown += 1
+        self.message_user(request, f"{shown} message(s) shown again.", messages.SUCCESS)

@@ -1,0 +1,174 @@
+from collections.abc import Mapping
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from parley.accounts.models import User, UserType
+from parley.conversations import selectors, services
+from parley.conversations.models import ConversationType, ItemContent, WriterType
+from parley.conversations.serializers import (
+    ConversationFilterSerializer,
+    ConversationOutputSerializer,
+)
+from parley.core.pagination import PageLimitPagination
+from parley.core.throttles import ConversationCreateThrottle
+from parley.core.validators import IdField, SingleLineField, TextField
+
+MAX_ID = 2**63 - 1
+
+# With `conversation`, these belong to the conversation: ignored in the request, not validated.
+CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
+OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
+
+
+class ConversationListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class ConversationMessageInputSerializer(serializers.Serializer):
+        conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
+        user = IdField()
+        user_type = serializers.ChoiceField(choices=UserType.choices)
+        message_content = TextField(max_length=5000)
+        datasource = IdField()
+        content_type = serializers.ChoiceField(choices=WriterType.choices)
+        content_id = IdField()
+        is_public = serializers.BooleanField(required=False, default=False)
+        subject = SingleLineField(max_length=255, required=False, allow_blank=True)
+        conversation = IdField(required=False)
+        item_content = serializers.ChoiceField(choices=ItemContent.choices, required=False)
+        item_id = IdField(required=False)
+
+        def to_internal_value(self, data: Any) -> Any:
+            if isinstance(data, Mapping):
+                data = {name: data[name] for name in self.fields if name in data}
+                # Optional fields may arrive empty (or null): they mean "not given".
+                for name in OPTIONAL_FIELDS:
+                    if data.get(name, "") in ("", None):
+                        data.pop(name, None)
+                if "conversation" in data:
+                    for name in CONVERSATION_OWN_FIELDS:
+                        data.pop(name, None)
+            return super().to_internal_value(data)
+
+    CreatedSerializer = inline_serializer(
+        "ConversationMessageCreated",
+        {
+            "id": serializers.IntegerField(),
+            "datasource": serializers.IntegerField(),
+            "user": serializers.IntegerField(),
+            "subject": serializers.CharField(allow_null=True),
+            "item_content": serializers.ChoiceField(choices=ItemContent.choices, allow_null=True),
+            "is_public": serializers.BooleanField(),
+            "item_id": serializers.IntegerField(allow_null=True),
+            "conversation_type": serializers.ChoiceField(choices=ConversationType.choices),
+            "message_content": serializers.CharField(),
+            "user_type": serializers.ChoiceField(choices=UserType.choices),
+            "content_id": serializers.IntegerField(),
+            "content_type": serializers.ChoiceField(choices=WriterType.choices),
+        },
+    )
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.request.method == "POST":
+            return [ConversationCreateThrottle()]
+        return []
+
+    @extend_schema(
+        parameters=[ConversationFilterSerializer],
+        responses={
+            200: ConversationOutputSerializer(many=True),
+            400: OpenApiResponse(description="A filter of the wrong form, named"),
+            403: OpenApiResponse(description="Not logged in"),
+        },
+        summary="The logged-in user's conversations, newest activity first",
+    )
+    def get(self, request: Request) -> Response:
+        filters = ConversationFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        conversations = selectors.conversation_list_for_user(request.user, filters.validated_data)
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(conversations, request, view=self)
+        assert page is not None
+        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ConversationMessageInputSerializer,
+        responses={
+            201: CreatedSerializer,
+            400: OpenApiResponse(
+                description='Field errors, or exactly `["Conversation already exists"]`'
+            ),
+            403: OpenApiResponse(description="Not logged in, or CSRF failed"),
+            429: OpenApiResponse(description="Throttled"),
+        },
+        summary="Open a conversation with a seller, or write into one of your own",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.ConversationMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assert isinstance(request.user, User)
+        try:
+            message = services.customer_message_send(
+                user=request.user,
+                conversation_type=data["conversation_type"],
+                user_id=data["user"],
+                user_type=data["user_type"],
+                content_type=data["content_type"],
+                content_id=data["content_id"],
+                datasource_id=data["datasource"],
+                message_content=data["message_content"],
+                conversation_id=data.get("conversation"),
+                subject=data.get("subject") or None,
+                is_public=data["is_public"],
+                item_content=data.get("item_content"),
+                item_id=data.get("item_id"),
+            )
+        except services.ConversationAlreadyExists as exc:
+            return Response([exc.message], status=status.HTTP_400_BAD_REQUEST)
+        conversation = message.conversation
+        return Response(
+            {
+                "id": conversation.pk,
+                "datasource": conversation.datasource_id,
+                "user": conversation.user_id,
+                "subject": conversation.subject,
+                "item_content": conversation.item_content,
+                "is_public": conversation.is_public,
+                "item_id": conversation.item_id,
+                "conversation_type": conversation.conversation_type,
+                "message_content": message.message_content,
+                "user_type": message.user_type,
+                "content_id": message.content_id,
+                "content_type": message.content_type,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ConversationDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: ConversationOutputSerializer,
+            403: OpenApiResponse(description="Not logged in"),
+            404: OpenApiResponse(description="Not one of the user's conversations"),
+        },
+        summary="One of the logged-in user's conversations",
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        # Any path segment reaches the view, so a malformed or absurd id is a JSON 404 too.
+        if not (conversation_id.isascii() and conversation_id.isdigit()):
+            raise NotFound()
+        if not 0 < int(conversation_id) <= MAX_ID:
+            raise NotFound()
+        conversation = selectors.conversation_get_for_user(request.user, int(conversation_id))
+        return Response(ConversationOutputSerializer(conversation).data)

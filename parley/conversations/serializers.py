@@ -1,0 +1,269 @@
+"""The conversation objects of API.md §4, shared by the customer and the seller APIs.
+
+`ConversationOutputSerializer` declares every field (the OpenAPI schema and the reference
+rendering come from the declarations) but renders with a hand-written fast path: a page of
+100 conversations with their messages and images would otherwise spend most of the request
+inside DRF's per-field machinery. A test keeps the fast path equal to the declared one.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from parley.accounts.serializers import UserSummarySerializer
+from parley.catalog.models import DataSource, OrderItem, Product, ProductImage
+from parley.conversations.models import (
+    Conversation,
+    ConversationType,
+    ItemContent,
+    Message,
+)
+from parley.core.validators import IdField
+
+
+class ProductImageOutputSerializer(serializers.ModelSerializer[ProductImage]):
+    pk = serializers.IntegerField(source="id")
+    product = serializers.IntegerField(source="product_id")
+
+    class Meta:
+        model = ProductImage
+        fields = ("pk", "product", "image", "order", "height", "width")
+
+
+class ProductOutputSerializer(serializers.ModelSerializer[Product]):
+    pk = serializers.IntegerField(source="id")
+    product_images = ProductImageOutputSerializer(many=True)
+
+    class Meta:
+        model = Product
+        fields = ("pk", "sku", "name", "product_images")
+
+
+class OrderItemOutputSerializer(serializers.ModelSerializer[OrderItem]):
+    pk = serializers.IntegerField(source="id")
+    order = serializers.IntegerField(source="order_id")
+    order_number = serializers.CharField(source="order.number")
+    product = ProductOutputSerializer()
+
+    class Meta:
+        model = OrderItem
+        fields = ("pk", "order", "order_number", "product")
+
+
+DATASOURCE_FIELDS = (
+    "pk",
+    "name",
+    "title",
+    "slug",
+    "supplier_code",
+    "mersis_number",
+    "kep_address",
+    "phone_number",
+    "fax_number",
+    "email",
+    "is_active",
+    "trade_association",
+    "price_list",
+    "stock_list",
+    "address",
+    "extras",
+)
+
+
+class DataSourceOutputSerializer(serializers.ModelSerializer[DataSource]):
+    pk = serializers.IntegerField(source="id")
+    extras = serializers.JSONField()
+
+    class Meta:
+        model = DataSource
+        fields = DATASOURCE_FIELDS
+
+
+class MessageOutputSerializer(serializers.ModelSerializer[Message]):
+    class Meta:
+        model = Message
+        fields = (
+            "id",
+            "message_content",
+            "content_type",
+            "content_id",
+            "user_type",
+            "created_date",
+        )
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="ConversationItem",
+        serializers=[ProductOutputSerializer, OrderItemOutputSerializer],
+        resource_type_field_name=None,
+        many=False,
+        allow_null=True,
+    )
+)
+class ItemObjectField(serializers.Field):
+    """The product or the order item that the conversation is about, or null."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, conversation: Conversation) -> Any:
+        item = conversation.item_object
+        if item is None:
+            return None
+        if conversation.item_content == ItemContent.ORDERITEM:
+            return OrderItemOutputSerializer(item).data
+        return ProductOutputSerializer(item).data
+
+
+class ConversationOutputSerializer(serializers.Serializer):
+    """The conversation object of API.md §4 (list and detail, customer and seller).
+
+    Expects a conversation from `selectors.conversation_queryset_prefetched()`: the visible
+    messages in `visible_messages` (a conversation without them fails loudly rather than
+    showing hidden messages), the item prefetched into `item_object`."""
+
+    id = serializers.IntegerField()
+    conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
+    item_object = ItemObjectField()
+    is_answered = serializers.BooleanField()
+    subject = serializers.CharField(allow_null=True)
+    message_set = MessageOutputSerializer(source="visible_messages", many=True)
+    user = UserSummarySerializer()
+    last_message_date = serializers.DateTimeField(allow_null=True)
+    is_public = serializers.BooleanField()
+    item_content = serializers.ChoiceField(choices=ItemContent.choices, allow_null=True)
+    datasource = DataSourceOutputSerializer()
+
+    def to_representation(self, instance: Conversation) -> dict[str, Any]:
+        return conversation_render(instance)
+
+    def to_representation_declared(self, instance: Conversation) -> dict[str, Any]:
+        """The rendering that the field declarations alone give (what the fast path must
+        equal)."""
+        return dict(super().to_representation(instance))
+
+
+_datetime_field = serializers.DateTimeField()
+
+
+def _datetime(value: Any) -> str | None:
+    return None if value is None else _datetime_field.to_representation(value)
+
+
+def _product_render(product: Product) -> dict[str, Any]:
+    return {
+        "pk": product.pk,
+        "sku": product.sku,
+        "name": product.name,
+        "product_images": [
+            {
+                "pk": image.pk,
+                "product": image.product_id,
+                "image": image.image,
+                "order": image.order,
+                "height": image.height,
+                "width": image.width,
+            }
+            for image in product.product_images.all()
+        ],
+    }
+
+
+def _item_render(conversation: Conversation) -> dict[str, Any] | None:
+    item = conversation.item_object
+    if item is None:
+        return None
+    if isinstance(item, OrderItem):
+        return {
+            "pk": item.pk,
+            "order": item.order_id,
+            "order_number": item.order.number,
+            "product": _product_render(item.product),
+        }
+    return _product_render(item)
+
+
+def conversation_render(conversation: Conversation) -> dict[str, Any]:
+    user = conversation.user
+    datasource = conversation.datasource
+    return {
+        "id": conversation.pk,
+        "conversation_type": conversation.conversation_type,
+        "item_object": _item_render(conversation),
+        "is_answered": conversation.is_answered,
+        "subject": conversation.subject,
+        "message_set": [
+            {
+                "id": message.pk,
+                "message_content": message.message_content,
+                "content_type": message.content_type,
+                "content_id": message.content_id,
+                "user_type": message.user_type,
+                "created_date": _datetime(message.created_date),
+            }
+            for message in conversation.visible_messages  # type: ignore[attr-defined]
+        ],
+        "user": {
+            "id": user.pk,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "gender": user.gender,
+            "email": user.email,
+            "phone": user.phone,
+        },
+        "last_message_date": _datetime(conversation.last_message_date),
+        "is_public": conversation.is_public,
+        "item_content": conversation.item_content,
+        "datasource": {
+            "pk": datasource.pk,
+            "name": datasource.name,
+            "title": datasource.title,
+            "slug": datasource.slug,
+            "supplier_code": datasource.supplier_code,
+            "mersis_number": datasource.mersis_number,
+            "kep_address": datasource.kep_address,
+            "phone_number": datasource.phone_number,
+            "fax_number": datasource.fax_number,
+            "email": datasource.email,
+            "is_active": datasource.is_active,
+            "trade_association": datasource.trade_association,
+            "price_list": datasource.price_list,
+            "stock_list": datasource.stock_list,
+            "address": datasource.address,
+            "extras": datasource.extras,
+        },
+    }
+
+
+class ConversationFilterSerializer(serializers.Serializer):
+    """The listing filters. A value of the wrong form is a 400 naming the filter; an empty
+    value means the filter is not given; unknown parameters are ignored."""
+
+    conversation_type = serializers.ChoiceField(choices=ConversationType.choices, required=False)
+    is_answered = serializers.BooleanField(required=False)
+    item_content = serializers.ChoiceField(choices=ItemContent.choices, required=False)
+    item_id = IdField(required=False)
+    datasource = IdField(required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A plain dict, so that DRF does not read a missing boolean as false (its HTML-form
+        # rule for QueryDicts), and without the empty values.
+        if isinstance(data, Mapping):
+            data = {
+                name: data[name]
+                for name in self.fields
+                if name in data and data[name] not in ("", None)
+            }
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "item_id" in attrs and "item_content" not in attrs:
+            raise serializers.ValidationError(
+                {"item_id": ["Filter by item_id only together with item_content."]}
+            )
+        return attrs

@@ -1,0 +1,260 @@
+"""Writes of conversations and messages. Both the customer API and the seller API go through
+these functions; the database constraints behind them decide every race."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parley.accounts.models import User
+from parley.catalog.models import DataSource, OrderItem, Product
+from parley.conversations.models import Conversation, ItemContent, Message, WriterType
+from parley.core.exceptions import ApplicationError
+
+
+class ConversationAlreadyExists(Exception):
+    """The user already has a conversation with this seller, of this type, about this item.
+
+    The API answers it with the seed's bare list `["Conversation already exists"]`."""
+
+    message = "Conversation already exists"
+
+
+def _state_after_message(conversation: Conversation, message: Message) -> list[str]:
+    conversation.is_answered = message.content_type == WriterType.DATASOURCE
+    conversation.last_message_date = message.created_date
+    changed = ["is_answered", "last_message_date", "modified_date"]
+    if conversation.is_answered and conversation.first_response_date is None:
+        conversation.first_response_date = message.created_date
+        changed.append("first_response_date")
+    return changed
+
+
+@transaction.atomic
+def message_append(
+    *,
+    conversation: Conversation,
+    content: str,
+    content_type: str,
+    content_id: int,
+    user_type: str,
+) -> Message:
+    """Add a message to a conversation and move the conversation's state with it.
+
+    `is_answered` becomes true for a seller's message and false for a customer's;
+    `last_message_date` moves to the message; `modified_date` moves (the seller API's
+    `updated_since`). The conversation row is locked while the messages are counted, so
+    concurrent appends can never pass PARLEY_CONVERSATION_MAX_MESSAGES together (hidden
+    messages count: they are stored). The given instance is updated in place.
+    """
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    limit = settings.PARLEY_CONVERSATION_MAX_MESSAGES
+    if Message.objects.filter(conversation=locked).count() >= limit:
+        raise ApplicationError(
+            _("This conversation already holds the maximum of %(limit)d messages.")
+            % {"limit": limit}
+        )
+    message = Message.objects.create(
+        conversation=locked,
+        message_content=content,
+        content_type=content_type,
+        content_id=content_id,
+        user_type=user_type,
+        created_date=timezone.now(),
+    )
+    changed = _state_after_message(locked, message)
+    locked.save(update_fields=changed)
+    for field in changed:
+        setattr(conversation, field, getattr(locked, field))
+    message.conversation = conversation
+    return message
+
+
+def conversation_item_validate(
+    *, user: User, datasource: DataSource, item_content: str | None, item_id: int | None
+) -> None:
+    """The item must exist and be the seller's; an order item must also be the user's own.
+
+    The answer is the same whether the item does not exist or is someone else's, so it
+    reveals nothing about other people's orders."""
+    if item_content is None and item_id is None:
+        return
+    if item_content is None:
+        raise ApplicationError(_("item_content is required with item_id."), field="item_content")
+    if item_id is None:
+        raise ApplicationError(_("item_id is required with item_content."), field="item_id")
+    if item_content == ItemContent.PRODUCT:
+        valid = Product.objects.filter(pk=item_id, datasource=datasource).exists()
+        message = _("No product with this id is sold by this seller.")
+    elif item_content == ItemContent.ORDERITEM:
+        valid = OrderItem.objects.filter(
+            pk=item_id, datasource=datasource, order__user=user
+        ).exists()
+        message = _("No item of your orders with this id is sold by this seller.")
+    else:
+        raise ApplicationError(_("Not a valid item kind."), field="item_content")
+    if not valid:
+        raise ApplicationError(message, field="item_id")
+
+
+@transaction.atomic
+def conversation_create(
+    *,
+    user: User,
+    datasource: DataSource,
+    conversation_type: str,
+    content: str,
+    user_type: str,
+    subject: str | None = None,
+    is_public: bool = False,
+    item_content: str | None = None,
+    item_id: int | None = None,
+) -> Message:
+    """Open a conversation with its first message, written by the user; return that message
+    (its `.conversation` is the new conversation).
+
+    One conversation per user, seller, type and item: the unique constraints decide, so two
+    identical requests racing leave one conversation and the loser gets
+    ConversationAlreadyExists. The insert runs in a savepoint, so the caller's transaction
+    stays usable after the IntegrityError."""
+    if not datasource.is_active:
+        raise ApplicationError(_("This seller is not active."), field="datasource")
+    conversation_item_validate(
+        user=user, datasource=datasource, item_content=item_content, item_id=item_id
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                user=user,
+                datasource=datasource,
+                conversation_type=conversation_type,
+                subject=subject,
+                is_public=is_public,
+                item_content=item_content,
+                item_id=item_id,
+                created_date=now,
+                last_message_date=now,
+            )
+    except IntegrityError:
+        duplicate = Conversation.objects.filter(
+            user=user,
+            datasource=datasource,
+            conversation_type=conversation_type,
+            item_content=item_content,
+            item_id=item_id,
+        ).exists()
+        if duplicate:
+            raise ConversationAlreadyExists() from None
+        raise
+    return message_append(
+        conversation=conversation,
+        content=content,
+        content_type=WriterType.USER,
+        content_id=user.pk,
+        user_type=user_type,
+    )
+
+
+@transaction.atomic
+def customer_message_send(
+    *,
+    user: User,
+    conversation_type: str,
+    user_id: int,
+    user_type: str,
+    content_type: str,
+    content_id: int,
+    datasource_id: int,
+    message_content: str,
+    conversation_id: int | None = None,
+    subject: str | None = None,
+    is_public: bool = False,
+    item_content: str | None = None,
+    item_id: int | None = None,
+) -> Message:
+    """`POST /users/conversations/`: the customer writes, into a conversation of their own
+    (`conversation_id`) or into a new one. Every id in the request must be the customer's:
+    the request may name the writer, but never anyone else."""
+    if user_id != user.pk:
+        raise ApplicationError(_("This must be your own user id."), field="user")
+    if content_type != WriterType.USER:
+        raise ApplicationError(_('This must be "user" here.'), field="content_type")
+    if content_id != user.pk:
+        raise ApplicationError(_("This must be your own user id."), field="content_id")
+    if user_type != user.user_type:
+        raise ApplicationError(_("This does not match your account."), field="user_type")
+    datasource = DataSource.objects.filter(pk=datasource_id, is_active=True).first()
+    if datasource is None:
+        raise ApplicationError(_("No active seller with this id."), field="datasource")
+
+    if conversation_id is None:
+        return conversation_create(
+            user=user,
+            datasource=datasource,
+            conversation_type=conversation_type,
+            content=message_content,
+            user_type=user_type,
+            subject=subject,
+            is_public=is_public,
+            item_content=item_content,
+            item_id=item_id,
+        )
+
+    conversation = Conversation.objects.filter(
+        pk=conversation_id,
+        user=user,
+        datasource=datasource,
+        conversation_type=conversation_type,
+    ).first()
+    if conversation is None:
+        raise ApplicationError(
+            _("No conversation of yours with this id, seller and type."), field="conversation"
+        )
+    return message_append(
+        conversation=conversation,
+        content=message_content,
+        content_type=WriterType.USER,
+        content_id=user.pk,
+        user_type=user_type,
+    )
+
+
+def _conversation_state_recompute(conversation: Conversation) -> None:
+    """After moderation: the state follows the newest visible message; with none left,
+    `last_message_date` falls back to the opening time (never NULL, see models)."""
+    newest = (
+        Message.objects.filter(conversation=conversation, is_hidden=False)
+        .order_by("-created_date", "-id")
+        .first()
+    )
+    if newest is None:
+        conversation.is_answered = False
+        conversation.last_message_date = conversation.created_date
+        conversation.save(update_fields=["is_answered", "last_message_date", "modified_date"])
+        return
+    conversation.save(update_fields=_state_after_message(conversation, newest))
+
+
+@transaction.atomic
+def message_hide(*, message: Message, hidden_by: User | None) -> Message:
+    """Moderation: the message disappears from every API answer. `is_answered` and
+    `last_message_date` are recomputed from the visible messages; `modified_date` moves."""
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    message.is_hidden = True
+    message.hidden_by = hidden_by
+    message.hidden_at = timezone.now()
+    message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+    _conversation_state_recompute(conversation)
+    return message
+
+
+@transaction.atomic
+def message_unhide(*, message: Message) -> Message:
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    message.is_hidden = False
+    message.hidden_by = None
+    message.hidden_at = None
+    message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+    _conversation_state_recompute(conversation)
+    return message
