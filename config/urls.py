@@ -10,4 +10,5 @@ urlpatterns = [
     *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("parley.accounts.urls")),
     path("", include("parley.conversations.urls")),
+    path("", include("parley.sellers.urls")),
 ]

@@ -4,9 +4,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from parley.catalog.models import DataSource
+from parley.conversations.models import Conversation, Message, WriterType
+from parley.conversations.services import message_append
 from parley.core.exceptions import ApplicationError
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
@@ -71,3 +74,25 @@ def seller_token_touch(*, token: SellerToken) -> None:
         return
     SellerToken.objects.filter(pk=token.pk).update(last_used=now)
     token.last_used = now
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seller_message_send(*, datasource: DataSource, conversation_id: int, content: str) -> Message:
+    """The seller answers one of its own conversations (404 for any other).
+
+    The message is the seller's (`content_type` datasource, `content_id` the seller); its
+    `user_type` is the conversation's customer's, since the field only knows customer kinds.
+    `message_append` moves `is_answered`, `last_message_date` and `first_response_date`."""
+    conversation = get_object_or_404(
+        Conversation.objects.select_related("user"), pk=conversation_id, datasource=datasource
+    )
+    return message_append(
+        conversation=conversation,
+        content=content,
+        content_type=WriterType.DATASOURCE,
+        content_id=datasource.pk,
+        user_type=conversation.user.user_type,
+    )
