@@ -9,6 +9,7 @@ urlpatterns = [
     *optional_slash("api/schema/", SpectacularAPIView.as_view(), "schema"),
     *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("parley.accounts.urls")),
+    path("", include("parley.support.urls")),
     path("", include("parley.conversations.urls")),
     path("", include("parley.sellers.urls")),
 ]

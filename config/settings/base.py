@@ -142,6 +142,10 @@ FILE_UPLOAD_HANDLERS = [
     "parley.core.uploads.SizeLimitedTemporaryFileUploadHandler",
 ]
 PARLEY_MAX_UPLOAD_BYTES = env.int("PARLEY_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# An Office Open XML attachment (.docx, .xlsx) may not unpack to more than this (ZIP bombs).
+PARLEY_MAX_OOXML_UNCOMPRESSED_BYTES = env.int(
+    "PARLEY_MAX_OOXML_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024
+)
 PARLEY_MAX_JSON_BODY_BYTES = env.int("PARLEY_MAX_JSON_BODY_BYTES", default=1024 * 1024)
 PARLEY_MAX_MULTIPART_BODY_BYTES = env.int(
     "PARLEY_MAX_MULTIPART_BODY_BYTES", default=11 * 1024 * 1024
@@ -187,7 +191,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Dynamic settings ---------------------------------------------------------------------
 CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"
-CONSTANCE_DATABASE_CACHE_BACKEND = "default"
+# Values are cached in the shared cache (Redis through CACHE_URL), which every process reads,
+# so a change made in the admin holds from the next request on, everywhere. A per-process
+# local-memory cache could serve a stale value forever in the other processes (constance
+# refuses it), so with the local-memory default every read goes to the database instead:
+# one indexed query, and the embedded default is one process anyway.
+CONSTANCE_DATABASE_CACHE_BACKEND = (
+    None if CACHES["default"]["BACKEND"].endswith(".LocMemCache") else "default"
+)
 CONSTANCE_ADDITIONAL_FIELDS = {
     "email_routing": ["parley.support.constance_fields.EmailRoutingField", {}],
 }

@@ -12,6 +12,7 @@ if "DATABASE_URL" not in env.ENVIRON:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CONSTANCE_DATABASE_CACHE_BACKEND = None  # a local-memory cache: read settings from the db
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = ""
 DEBUG = False

@@ -9,6 +9,7 @@ from django.db import transaction
 DEMO_SEEDERS = [
     "parley.accounts.demo",
     "parley.catalog.demo",
+    "parley.support.demo",
     "parley.conversations.demo",
     "parley.sellers.demo",
 ]

@@ -1,0 +1,40 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from constance import config
+
+from parley.support.tests.factories import ContactSubjectFactory
+
+ROUTING = {
+    "contact_us": "support@shop.example",
+    "franchise": ["franchise@shop.example", "owner@shop.example"],
+}
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings: Any, tmp_path: Path) -> Path:
+    root = tmp_path / "private"
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture
+def routing(db: Any) -> dict[str, Any]:
+    config.CONTACT_US_EMAIL_TO = json.dumps(ROUTING)
+    return ROUTING
+
+
+@pytest.fixture
+def subject(db: Any) -> Any:
+    return ContactSubjectFactory(text_en="Technical Support", text_tr="Teknik Destek")
+
+
+@pytest.fixture
+def order_subject(db: Any) -> Any:
+    return ContactSubjectFactory(text_en="Refund", text_tr="İade", is_order_needed=True)
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
