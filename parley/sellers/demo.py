@@ -2,7 +2,8 @@
 
 The demo is the one place a key is kept in clear. The key is derived from SECRET_KEY and the
 seller's name, so every `make run` finds the same token (it is re-activated if staff revoked
-it) and var/demo.json always holds a working key; no key is stored in the database.
+it) and var/demo.json always holds a working key; no key is stored in the database. A demo
+token derived from an earlier SECRET_KEY is revoked, since its key is written nowhere now.
 """
 
 from typing import Any
@@ -24,7 +25,14 @@ def seed(demo: dict[str, Any]) -> None:
         )
         token = SellerToken.objects.filter(key_hash=keys.key_hash(key)).first()
         if token is None:
-            services.seller_token_create(datasource=seller, name=DEMO_TOKEN_NAME, key=key)
+            token = services.seller_token_create(
+                datasource=seller, name=DEMO_TOKEN_NAME, key=key
+            ).token
         elif token.revoked_at is not None:
             SellerToken.objects.filter(pk=token.pk).update(revoked_at=None)
+        # A demo token derived from an earlier SECRET_KEY is no longer written anywhere.
+        for stale in SellerToken.objects.filter(
+            datasource=seller, name=DEMO_TOKEN_NAME, revoked_at__isnull=True
+        ).exclude(pk=token.pk):
+            services.seller_token_revoke(token=stale)
         entry["token"] = key

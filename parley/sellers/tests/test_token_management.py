@@ -129,3 +129,25 @@ def test_demo_writes_a_working_token_per_seller_and_is_idempotent():
     assert [seller["token"] for seller in second["sellers"]] == tokens
     assert SellerToken.objects.count() == 2
     assert not SellerToken.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_demo_revokes_a_demo_token_of_an_earlier_secret_key(settings):
+    first = demo_seed()["sellers"][0]["token"]
+    settings.SECRET_KEY = "another-development-secret"
+    second = demo_seed()["sellers"][0]["token"]
+    assert second != first
+    old, new = selectors.seller_token_get_for_key(first), selectors.seller_token_get_for_key(second)
+    assert old is not None and new is not None
+    assert old.revoked_at is not None
+    assert new.revoked_at is None
+
+
+def test_admin_renames_a_token_but_never_changes_its_key(staff_client):
+    token, key = token_issue(name="old name")
+    response = staff_client.post(
+        f"/admin/sellers/sellertoken/{token.pk}/change/", {"name": "ERP sync"}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.name == "ERP sync"
+    assert selectors.seller_token_get_for_key(key) == token
