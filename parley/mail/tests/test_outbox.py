@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -266,3 +267,67 @@ def test_admin_lists_outbox_and_retries(
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_on_postgresql_give_the_row_to_one_worker() -> None:
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database shared between threads")
+    email = _queue()  # sent at once (autocommit); make it due again, unclaimed
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.PENDING, attempts=0, sent_at=None, next_attempt_at=timezone.now()
+    )
+    barrier = threading.Barrier(8)
+    results: list[object] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(email_claim(email_id=email.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([claimed for claimed in results if claimed is not None]) == 1
+    email.refresh_from_db()
+    assert email.attempts == 1
+
+
+def test_broker_down_at_commit_leaves_the_row_for_the_sweep(
+    monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from parley.mail import tasks
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError(111, "broker down")
+
+    monkeypatch.setattr(tasks.email_send, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _queue()  # does not raise: the caller's change stands
+    email.refresh_from_db()
+    assert email.status == EmailStatus.PENDING
+    assert email.attempts == 0
+    assert mail.outbox == []
+    assert email_sweep() == 1  # the sweep (beat, or the embedded thread) sends it
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_in_broker_mode_hands_due_rows_to_the_worker(settings: Any, monkeypatch: Any) -> None:
+    from parley.mail import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    dispatched: list[int] = []
+    monkeypatch.setattr(tasks.email_send, "delay", dispatched.append)
+    email = _queue()
+    _make_due(email)
+    assert email_sweep() == 1
+    assert dispatched == [email.pk]
+    assert mail.outbox == []

@@ -548,3 +548,85 @@ def test_mail_server_down_still_200_and_delivered_once_when_back(
     assert sent.to == ["support@shop.example"]
     assert sent.attachments == [("scan.pdf", corpus.pdf(), "application/pdf")]
     assert sent.extra_headers["Message-ID"] == outgoing.message_id
+
+
+def _raw_multipart(fields: dict[str, str], filename: bytes, content: bytes) -> tuple[bytes, str]:
+    """A multipart body written by hand, so the file name can hold what no client library
+    would put there."""
+    boundary = "----parleyboundary"
+    parts = []
+    for name, value in fields.items():
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
+    parts.append(
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="'
+        + filename
+        + b'"\r\nContent-Type: application/pdf\r\n\r\n'
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filename",
+    [
+        b"re\x00port.pdf",
+        b"report\r\nBcc: victim@example.com.pdf",
+        b"..\\..\\windows\\report.pdf",
+        b"/etc/cron.d/report.pdf",
+        b"\xe2\x80\xaereport.pdf",
+    ],
+)
+def test_hostile_file_names_never_reach_storage_or_headers(
+    client_csrf: Any,
+    subject: Any,
+    private_media: Path,
+    django_capture_on_commit_callbacks: Any,
+    filename: bytes,
+) -> None:
+    fields = {k: str(v) for k, v in _form(subject).items()}
+    body, content_type = _raw_multipart(fields, filename, corpus.pdf())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_csrf.generic("POST", URL, body, content_type=content_type)
+    if response.status_code == 400:  # refused outright is fine too; then nothing is kept
+        assert list(response.json()) == ["file"]
+        assert_nothing_saved(private_media)
+        return
+    assert response.status_code == 200, response.content
+    contact = ContactRequest.objects.get()
+    for bad in ("\x00", "\r", "\n", "/", "\\", "\u202e"):
+        assert bad not in contact.file_name
+    assert contact.file_name.endswith(".pdf")
+    [path] = stored_files(private_media)
+    assert path.is_relative_to(private_media / "contact-us")
+    message = mail.outbox[0].message()
+    assert message["Bcc"] is None
+    [part] = [part for part in message.walk() if part.get_filename()]
+    assert part.get_filename() == contact.file_name
+
+
+@pytest.mark.django_db
+def test_body_over_the_multipart_cap_is_413_before_reading(
+    client_csrf: Any, subject: Any, private_media: Path
+) -> None:
+    fields = {k: str(v) for k, v in _form(subject).items()}
+    body, content_type = _raw_multipart(fields, b"big.pdf", b"%PDF-" + b"0" * (11 * 1024 * 1024))
+    response = client_csrf.generic("POST", URL, body, content_type=content_type)
+    assert response.status_code == 413
+    assert_nothing_saved(private_media)
+
+
+@pytest.mark.django_db
+def test_errors_speak_the_request_language(
+    post: Any, order_subject: Any, private_media: Path
+) -> None:
+    response = post(_form(order_subject, full_name=""), HTTP_ACCEPT_LANGUAGE="tr-tr")
+    assert response.status_code == 400
+    assert response.json() == {"full_name": ["Bu alan boş bırakılmamalı."]}
+    response = post(_form(order_subject, order=999_999), HTTP_ACCEPT_LANGUAGE="tr-tr")
+    assert response.json() == {"order": ["Size ait eşleşen bir sipariş bulunamadı."]}
+    assert_nothing_saved(private_media)
