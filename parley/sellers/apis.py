@@ -1,6 +1,7 @@
 """The seller API (token-authenticated, no CSRF) and the public questions of a product."""
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,7 +55,11 @@ class SellerConversationFilterSerializer(ConversationFilterSerializer):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping) and isinstance(data.get("updated_since"), str):
             data = {name: data[name] for name in data}
-            data["updated_since"] = _SPACE_FOR_PLUS.sub(r"\1+\2", data["updated_since"].strip())
+            value = data["updated_since"].strip()
+            if any(unicodedata.category(char) == "Cc" for char in value):
+                # Django's parser would quietly drop a trailing NUL; a bad form is a 400.
+                raise serializers.ValidationError({"updated_since": ["Not an ISO 8601 time."]})
+            data["updated_since"] = _SPACE_FOR_PLUS.sub(r"\1+\2", value)
         return super().to_internal_value(data)
 
 

@@ -254,6 +254,9 @@ def test_a_moderation_moves_the_conversation_into_updated_since(client_api, auth
         ("updated_since=yesterday", "updated_since"),
         ("updated_since=2026-13-01T00:00:00Z", "updated_since"),
         ("updated_since=1700000000", "updated_since"),
+        ("updated_since=2026-11-01T10:00:00%00", "updated_since"),
+        ("updated_since=2026-11-01T10:00:00%2B99:00", "updated_since"),
+        ("updated_since=9999-12-31T23:59:59-05:00", "updated_since"),
     ],
 )
 def test_a_filter_of_the_wrong_form_is_400_naming_it(client_api, auth, mixed, query, field):
