@@ -97,7 +97,9 @@ def _visible_messages(writer: str) -> QuerySet[Message]:
 def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversation]:
     """The seller's unanswered conversations, each with `waiting_since`: the first visible
     customer message after the seller's last visible message (or the first visible customer
-    message if the seller never wrote). A follow-up "hello?" does not reset the clock."""
+    message if the seller never wrote). A follow-up "hello?" does not reset the clock.
+    `waiting_since` is null for a conversation with no visible customer message left (its
+    messages were hidden): nobody is waiting there."""
     last_seller_message = (
         _visible_messages(WriterType.DATASOURCE)
         .order_by("-created_date")
@@ -117,15 +119,16 @@ def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversati
                 Subquery(first_customer_message.values("created_date")[:1]),
             )
         )
-        .filter(waiting_since__isnull=False)
     )
 
 
 def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
     """See docs/sellers.md, "Stats", for the exact definitions. Three queries: one for the
     unanswered figures, one counting the window, one reading at most two middle values."""
+    # COUNT of the expression counts its non-null values: the conversations really waiting.
+    # (Filtering on it instead would make PostgreSQL evaluate the subqueries twice.)
     waiting = conversation_queryset_waiting(datasource).aggregate(
-        count=Count("pk"), oldest=Min("waiting_since")
+        count=Count("waiting_since"), oldest=Min("waiting_since")
     )
 
     opened = Conversation.objects.filter(
