@@ -13,6 +13,7 @@ from parley.conversations.models import (
     Conversation,
     ItemContent,
     Message,
+    MessageRow,
 )
 
 # Filters that the customer and the seller listings share; each value is already validated
@@ -27,17 +28,13 @@ def message_queryset_visible() -> QuerySet[Message]:
 
 def conversation_queryset_prefetched() -> QuerySet[Conversation]:
     """All conversations, newest activity first, ready for `ConversationOutputSerializer`:
-    user and seller joined; visible messages in `visible_messages`, oldest first; the item
-    (product with its images, or order item with its order and product) in `item_object`."""
+    user and seller joined; the visible messages, oldest first, in `visible_messages`; the
+    item (product with its images, or order item with its order and product) in
+    `item_object`. Four to six queries for any number of conversations."""
     return (
         Conversation.objects.select_related("user", "datasource")
-        .prefetch_related(
-            Prefetch(
-                "message_set", queryset=message_queryset_visible(), to_attr="visible_messages"
-            ),
-            # A custom prefetcher (models.ItemObjectDescriptor), which the plugin cannot see.
-            "item_object",  # type: ignore[misc]
-        )
+        # Custom prefetchers (models.PagePrefetcher), which the mypy plugin cannot see.
+        .prefetch_related("visible_messages", "item_object")  # type: ignore[misc]
         .order_by(*CONVERSATION_ORDERING)
     )
 
@@ -67,6 +64,24 @@ def conversation_get_for_user(user: Any, conversation_id: int) -> Conversation:
     )
 
 
+def visible_messages_fetch(
+    conversations: Iterable[Conversation],
+) -> dict[int, list[MessageRow]]:
+    """The visible messages of the conversations, oldest first, by conversation id: one
+    query, rows rather than model instances (a page of 100 conversations may hold thousands)."""
+    ids = {conversation.pk for conversation in conversations}
+    found: dict[int, list[MessageRow]] = {}
+    if not ids:
+        return found
+    rows = (
+        message_queryset_visible().filter(conversation_id__in=ids).values_list(*MessageRow._fields)
+    )
+    for row in rows:
+        message = MessageRow._make(row)
+        found.setdefault(message.conversation_id, []).append(message)
+    return found
+
+
 def item_objects_fetch(conversations: Iterable[Conversation]) -> dict[tuple[str, int], Model]:
     """The items that the conversations name, keyed by (item_content, item_id).
 
@@ -74,17 +89,18 @@ def item_objects_fetch(conversations: Iterable[Conversation]) -> dict[tuple[str,
     orders, then every product (the ones named directly and the order items' ones) with its
     images. A page without items runs none, a page with products only runs two.
     """
-    wanted: dict[str, set[int]] = {ItemContent.PRODUCT: set(), ItemContent.ORDERITEM: set()}
+    product_kind, orderitem_kind = ItemContent.PRODUCT.value, ItemContent.ORDERITEM.value
+    wanted: dict[str, set[int]] = {product_kind: set(), orderitem_kind: set()}
     for conversation in conversations:
         if conversation.item_content in wanted and conversation.item_id is not None:
             wanted[conversation.item_content].add(conversation.item_id)
 
     order_items: list[OrderItem] = []
-    if wanted[ItemContent.ORDERITEM]:
+    if wanted[orderitem_kind]:
         order_items = list(
-            OrderItem.objects.filter(pk__in=wanted[ItemContent.ORDERITEM]).select_related("order")
+            OrderItem.objects.filter(pk__in=wanted[orderitem_kind]).select_related("order")
         )
-    product_ids = wanted[ItemContent.PRODUCT] | {item.product_id for item in order_items}
+    product_ids = wanted[product_kind] | {item.product_id for item in order_items}
     products: dict[int, Product] = {}
     if product_ids:
         products = {
@@ -95,10 +111,10 @@ def item_objects_fetch(conversations: Iterable[Conversation]) -> dict[tuple[str,
         }
 
     found: dict[tuple[str, int], Model] = {}
-    for product_id in wanted[ItemContent.PRODUCT]:
+    for product_id in wanted[product_kind]:
         if product_id in products:
-            found[(ItemContent.PRODUCT, product_id)] = products[product_id]
+            found[(product_kind, product_id)] = products[product_id]
     for item in order_items:
         item.product = products[item.product_id]
-        found[(ItemContent.ORDERITEM, item.pk)] = item
+        found[(orderitem_kind, item.pk)] = item
     return found

@@ -6,11 +6,14 @@ rendering come from the declarations) but renders with a hand-written fast path:
 inside DRF's per-field machinery. A test keeps the fast path equal to the declared one.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from parley.accounts.serializers import UserSummarySerializer
 from parley.catalog.models import DataSource, OrderItem, Product, ProductImage
@@ -123,9 +126,10 @@ class ItemObjectField(serializers.Field):
 class ConversationOutputSerializer(serializers.Serializer):
     """The conversation object of API.md §4 (list and detail, customer and seller).
 
-    Expects a conversation from `selectors.conversation_queryset_prefetched()`: the visible
-    messages in `visible_messages` (a conversation without them fails loudly rather than
-    showing hidden messages), the item prefetched into `item_object`."""
+    Give it conversations from `selectors.conversation_queryset_prefetched()`, which loads the
+    visible messages and the item of a whole page in a fixed number of queries. Any other
+    conversation renders correctly too (both attributes load themselves, hidden messages
+    excluded), at a few queries per conversation."""
 
     id = serializers.IntegerField()
     conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
@@ -151,8 +155,27 @@ class ConversationOutputSerializer(serializers.Serializer):
 _datetime_field = serializers.DateTimeField()
 
 
-def _datetime(value: Any) -> str | None:
-    return None if value is None else _datetime_field.to_representation(value)
+def _datetime_renderer() -> Callable[[Any], str | None]:
+    """What DRF's DateTimeField renders (ISO 8601 in the current time zone, `Z` for UTC),
+    without its per-value overhead; any other configured format goes through DRF itself."""
+    if str(api_settings.DATETIME_FORMAT).lower() != ISO_8601 or not settings.USE_TZ:
+        return _datetime_field.to_representation
+    zone = timezone.get_current_timezone()
+
+    def render(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
+
+
+def _prefetched(instance: Any, name: str) -> Any:
+    """The prefetched objects of a relation, read from the prefetch cache: `.all()` would
+    build a new filtered queryset per product, which costs more than rendering it."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return cache[name] if name in cache else getattr(instance, name).all()
 
 
 def _product_render(product: Product) -> dict[str, Any]:
@@ -169,7 +192,7 @@ def _product_render(product: Product) -> dict[str, Any]:
                 "height": image.height,
                 "width": image.width,
             }
-            for image in product.product_images.all()
+            for image in _prefetched(product, "product_images")
         ],
     }
 
@@ -189,6 +212,7 @@ def _item_render(conversation: Conversation) -> dict[str, Any] | None:
 
 
 def conversation_render(conversation: Conversation) -> dict[str, Any]:
+    _datetime = _datetime_renderer()
     user = conversation.user
     datasource = conversation.datasource
     return {
@@ -206,7 +230,7 @@ def conversation_render(conversation: Conversation) -> dict[str, Any]:
                 "user_type": message.user_type,
                 "created_date": _datetime(message.created_date),
             }
-            for message in conversation.visible_messages  # type: ignore[attr-defined]
+            for message in conversation.visible_messages
         ],
         "user": {
             "id": user.pk,

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
 from parley.catalog.tests.factories import (
     DataSourceFactory,
@@ -70,8 +71,14 @@ def test_the_fast_path_equals_the_declared_rendering(user):
     serializer = ConversationOutputSerializer()
     rendered = list(conversation_queryset_prefetched().filter(user=user))
     assert len(rendered) == 4
-    for conversation in rendered:
-        fast = serializer.to_representation(conversation)
-        assert fast == serializer.to_representation_declared(conversation)
-        assert list(fast) == list(serializer.fields)
+    for zone in ("UTC", "Europe/Istanbul"):
+        with timezone.override(zone):
+            for conversation in rendered:
+                fast = serializer.to_representation(conversation)
+                assert fast == serializer.to_representation_declared(conversation)
+                assert list(fast) == list(serializer.fields)
     assert {c.item_content for c in rendered} == {"product", "orderitem", None}
+    with timezone.override("Europe/Istanbul"):
+        assert serializer.to_representation(rendered[-1])["last_message_date"] == (
+            "2026-03-04T08:06:07.891011+03:00"
+        )

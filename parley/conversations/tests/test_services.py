@@ -215,3 +215,13 @@ def test_racing_appends_never_pass_the_message_limit():
         + ["appended"] * 2,
         "messages": 3,
     }
+
+
+@pytest.mark.django_db
+def test_visible_messages_read_without_a_prefetch_leave_hidden_ones_out():
+    conversation = ConversationFactory.create()
+    shown = MessageFactory.create(conversation=conversation, created_date=T0)
+    MessageFactory.create(conversation=conversation, created_date=T0, is_hidden=True)
+    fresh = Conversation.objects.get(pk=conversation.pk)
+    assert [message.id for message in fresh.visible_messages] == [shown.pk]
+    assert ConversationFactory.create().visible_messages == []
