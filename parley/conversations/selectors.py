@@ -4,7 +4,7 @@ touches already joined or prefetched, so a page costs a fixed number of queries.
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet, Value
 from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import OrderItem, Product, ProductImage
@@ -43,9 +43,15 @@ def conversation_queryset_filter(
     queryset: QuerySet[Conversation], filters: Mapping[str, Any]
 ) -> QuerySet[Conversation]:
     """Apply the validated listing filters; keys that are absent or None filter nothing."""
-    lookups = {name: filters[name] for name in SHARED_FILTERS if filters.get(name) is not None}
+    lookups: dict[str, Any] = {
+        name: filters[name] for name in SHARED_FILTERS if filters.get(name) is not None
+    }
     if "datasource" in lookups:
         lookups["datasource_id"] = lookups.pop("datasource")
+    if "is_answered" in lookups:
+        # `= true/false` rather than Django's `col` / `NOT col`, which SQLite cannot match
+        # against the (user, is_answered, ...) index.
+        lookups["is_answered"] = Value(bool(lookups["is_answered"]))
     return queryset.filter(**lookups)
 
 
