@@ -133,7 +133,7 @@ def race(name: str, **arguments: Any) -> dict[str, Any]:
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "PYTHONPATH": str(base_dir),
         }
-        completed = subprocess.run(  # noqa: S603 - this module, fixed arguments
+        completed = subprocess.run(
             [sys.executable, "-m", "parley.conversations.tests.races", name, json.dumps(arguments)],
             cwd=base_dir,
             env=env,

@@ -51,15 +51,15 @@ def test_send_logs_under_the_request_id_of_its_e_mail(caplog, settings):
     with caplog.at_level(logging.INFO, logger="parley.mail.services"):
         assert services.email_send(email_id=email.pk) == "sent"
     sent = [r for r in caplog.records if "sent" in r.getMessage()]
-    assert sent and all(r.correlation_id == "a" * 32 for r in sent)  # type: ignore[attr-defined]
+    assert sent and all(r.correlation_id == "a" * 32 for r in sent)
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
 def test_queue_records_the_current_request_id(client_api):
-    from parley.mail.models import OutgoingEmail
-
     from django_guid import set_guid
+
+    from parley.mail.models import OutgoingEmail
 
     set_guid("b" * 32)
     email = services.email_queue(to=["shop@example.com"], subject="s", text_body="t")
