@@ -6,6 +6,10 @@ from parley.mail.models import OutgoingEmail
 from parley.mail.services import email_retry_now
 
 
+def email_retry_allowed(request: HttpRequest) -> bool:
+    return request.user.has_perm("mail.change_outgoingemail")
+
+
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
     """The outbox, read-only: staff see every e-mail and its delivery, and can retry."""
@@ -33,7 +37,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def recipients(self, email: OutgoingEmail) -> str:
         return ", ".join(email.to)
 
-    @admin.action(description="Retry the selected e-mails now")
+    @admin.action(description="Retry the selected e-mails now", permissions=["retry"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
         count = email_retry_now(email_ids=queryset.values_list("pk", flat=True))
         self.message_user(
@@ -44,6 +48,10 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        """Rows are read-only, but whoever may change them in principle may re-send them."""
+        return email_retry_allowed(request)
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -7,6 +7,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from modeltranslation.admin import TranslationAdmin
 
+from parley.mail.admin import email_retry_allowed
 from parley.mail.services import email_retry_now
 from parley.support.models import ContactRequest, ContactSubject
 
@@ -98,7 +99,7 @@ class ContactRequestAdmin(admin.ModelAdmin):
         url = reverse("admin:support_contactrequest_attachment", args=[contact_request.pk])
         return format_html('<a href="{}">{}</a>', url, contact_request.file_name)
 
-    @admin.action(description="Retry delivery of the selected messages now")
+    @admin.action(description="Retry delivery of the selected messages now", permissions=["retry"])
     def retry_delivery(self, request: HttpRequest, queryset: QuerySet[ContactRequest]) -> None:
         email_ids = queryset.exclude(outgoing_email=None).values_list("outgoing_email", flat=True)
         count = email_retry_now(email_ids=[email_id for email_id in email_ids if email_id])
@@ -107,6 +108,9 @@ class ContactRequestAdmin(admin.ModelAdmin):
             f"{count} e-mail(s) queued again; delivered ones were left alone.",
             messages.SUCCESS,
         )
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return email_retry_allowed(request)
 
     def get_urls(self) -> list[URLPattern]:
         download = path(

@@ -212,3 +212,32 @@ def test_stored_file_is_private(submitted: ContactRequest, private_media: Path) 
     path = private_media / submitted.file
     assert path.exists()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_staff_who_may_only_view_cannot_retry(client, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_contactrequest", "view_outgoingemail"])
+    )
+    email = OutgoingEmail.objects.create(
+        from_email="a@example.com",
+        to=["b@example.com"],
+        subject="s",
+        text_body="t",
+        message_id="<viewer@example.com>",
+        status=EmailStatus.FAILED,
+        attempts=8,
+    )
+    client.force_login(viewer)
+    page = client.get("/admin/mail/outgoingemail/")
+    assert page.status_code == 200
+    assert b"retry_now" not in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/mail/outgoingemail/", {"action": "retry_now", "_selected_action": [email.pk]}
+        )
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.FAILED, 8)
+    assert b"retry_delivery" not in client.get("/admin/support/contactrequest/").content
