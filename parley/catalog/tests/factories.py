@@ -7,7 +7,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.catalog.models import DataSource, Order, OrderItem, Product, ProductImage
 
 
-class DataSourceFactory(factory.django.DjangoModelFactory):
+class DataSourceFactory(factory.django.DjangoModelFactory[DataSource]):
     class Meta:
         model = DataSource
 
@@ -17,7 +17,7 @@ class DataSourceFactory(factory.django.DjangoModelFactory):
     supplier_code = "Code123"
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -26,7 +26,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     datasource = factory.SubFactory(DataSourceFactory)
 
 
-class ProductImageFactory(factory.django.DjangoModelFactory):
+class ProductImageFactory(factory.django.DjangoModelFactory[ProductImage]):
     class Meta:
         model = ProductImage
 
@@ -37,7 +37,7 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
     width = 101
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
+class OrderFactory(factory.django.DjangoModelFactory[Order]):
     class Meta:
         model = Order
 
@@ -49,7 +49,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     created_date = factory.LazyFunction(timezone.now)
 
 
-class OrderItemFactory(factory.django.DjangoModelFactory):
+class OrderItemFactory(factory.django.DjangoModelFactory[OrderItem]):
     class Meta:
         model = OrderItem
 

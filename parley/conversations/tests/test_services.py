@@ -1,6 +1,7 @@
 """The write rules in the services and the database constraints behind them."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -144,7 +145,7 @@ def test_the_database_refuses_a_half_or_unknown_item(item):
 @pytest.mark.django_db
 def test_a_duplicate_leaves_the_callers_transaction_usable():
     user, seller = UserFactory.create(), DataSourceFactory.create()
-    arguments = {
+    arguments: dict[str, Any] = {
         "user": user,
         "datasource": seller,
         "conversation_type": "message",

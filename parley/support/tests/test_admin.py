@@ -217,9 +217,7 @@ def test_stored_file_is_private(submitted: ContactRequest, private_media: Path) 
 def test_staff_who_may_only_view_cannot_retry(client, django_capture_on_commit_callbacks):
     from django.contrib.auth.models import Permission
 
-    from parley.accounts.models import User
-
-    viewer = User.objects.get(pk=UserFactory(is_staff=True).pk)
+    viewer = UserFactory.create(is_staff=True)
     viewer.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_contactrequest", "view_outgoingemail"])
     )
