@@ -28,7 +28,7 @@ from django.core import signing
 try:
     import orjson
 except ImportError:  # pragma: no cover - the lock file does not carry it
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 PATH = "/users/conversations/"
 SESSION_COOKIE = "osessionid"
