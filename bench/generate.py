@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: VACUUM ANALYZE after the load
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 # Sessions are signed and bound to the password hash with the secret key, so the generator
 # and the served stack share this one (bench databases only).

@@ -438,15 +438,23 @@ def load(
     material = json.loads((ROOT / "var" / "bench" / f"{profile}.json").read_text())
     parley = BenchStack(smtp_port=sink.port, profile=profile, app="parley")
     floor = BenchStack(smtp_port=sink.port, profile=profile, app="floor")
+    # Before/after of one change, in the same run: Parley as it was before statements were
+    # prepared (client-side parameter binding, every query planned on every request).
+    unprepared = BenchStack(
+        smtp_port=sink.port, profile=profile, app="parley", DATABASE_SERVER_SIDE_BINDING="false"
+    )
+    unprepared.var = unprepared.var.with_name(f"parley-unprepared-{profile}")
+    unprepared.var.mkdir(parents=True, exist_ok=True)
+    servers = (("parley", parley), ("floor", floor), ("parley, unprepared", unprepared))
     try:
-        parley.start("web")
-        floor.start("web")
+        for _, stack in servers:
+            stack.start("web")
         same_answer(parley.base, floor.base, material)
         requests = scenarios(material, parley.base)
         order = ["list"] if only_list else list(requests)
         for scenario in order:
-            for server, stack in (("parley", parley), ("floor", floor)):
-                if server == "floor" and scenario != "list":
+            for server, stack in servers:
+                if server != "parley" and scenario != "list":
                     continue
                 if scenario == order[0]:
                     # Warm up: every worker imports, connects and fills its caches first.
@@ -455,13 +463,13 @@ def load(
                 row = row_from(scenario, server, profile, figures)
                 rows.append(row)
                 print(
-                    f"  {profile:<6} {scenario:<12} {server:<7} {row.rps:8.1f} req/s  "
+                    f"  {profile:<6} {scenario:<12} {server:<19} {row.rps:8.1f} req/s  "
                     f"p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  errors {row.errors}",
                     flush=True,
                 )
     finally:
-        parley.stop_all()
-        floor.stop_all()
+        for _, stack in servers:
+            stack.stop_all()
         # The writes queued e-mails for a worker that is not running: drop the tasks.
         celery(parley, "purge", "-f", "-Q", QUEUE)
     return material
@@ -528,6 +536,14 @@ def report(
         target("list p50, large / small (Parley)", f"{ratio:.2f}", "<= 1.20", ratio <= 1.2)
     else:
         target("list p50, large / small (Parley)", "n/a", "<= 1.20", None)
+    for profile in ("small", "large"):
+        before = find("list", "parley, unprepared", profile)
+        after = find("list", "parley", profile)
+        if before and after:
+            print(
+                f"| (change) list throughput, prepared / unprepared ({profile}) | "
+                f"{after.rps / before.rps:.2f} | > 1 | {verdict(after.rps > before.rps)} |"
+            )
     for name, counts in queries.items():
         ceiling = QUERY_CEILINGS[name]
         spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
