@@ -351,11 +351,14 @@ def memory_growth(sink: SmtpSink, material: dict[str, Any], mode: Mode) -> tuple
         if hammer(stack.base, mix, first):
             raise BrokenSuite("read requests failed during the memory run")
         after_first = rss_kib(worker)
+        print(f"  worker RSS after {first:,} requests: {after_first // 1024} MiB", flush=True)
         if hammer(stack.base, mix, second - first):
             raise BrokenSuite("read requests failed during the memory run")
         if stack.web_pids() != [worker]:
             raise BrokenSuite("the gunicorn worker was replaced during the memory run")
-        return after_first, rss_kib(worker)
+        after_second = rss_kib(worker)
+        print(f"  worker RSS after {second:,} requests: {after_second // 1024} MiB", flush=True)
+        return after_first, after_second
     finally:
         stack.stop_all()
 
@@ -413,6 +416,7 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
     if sum(sink.received(tag).values()) < count:
         raise BrokenSuite("the sink did not receive every e-mail the worker marked sent")
     worker_rate = (count - 1) / max((last - first).total_seconds(), 1e-6)
+    print(f"  worker: {count:,} e-mails at {worker_rate:.0f} per second", flush=True)
 
     import smtplib
 
@@ -429,6 +433,7 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
                 message.add_alternative(html_body, subtype="html")
             smtp.send_message(message)
     bare_rate = len(rows) / (time.perf_counter() - started)
+    print(f"  bare smtplib: {len(rows):,} e-mails at {bare_rate:.0f} per second", flush=True)
     return worker_rate, bare_rate
 
 
