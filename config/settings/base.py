@@ -99,13 +99,6 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
-    # Server-side parameters let psycopg prepare what a connection runs again and again (from
-    # the fifth run on), so PostgreSQL stops planning the same queries on every request: the
-    # planning was most of the list page's database time (docs/PERFORMANCE.md). Turn it off
-    # behind a pooler that cannot keep prepared statements (PgBouncer < 1.21, transaction mode).
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://parley")}
