@@ -21,11 +21,12 @@ import http.client
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -67,6 +68,7 @@ class Mode:
     large: bool
 
 
+ROUNDS = 4
 WARM_UP = Mode("warm-up", 2, 8, (0, 0), 0, False)
 MODES = {
     "full": Mode("full", 20, 8, (1_000, 20_000), 10_000, True),
@@ -220,6 +222,19 @@ def scenarios(material: dict[str, Any], base: str) -> dict[str, list[str]]:
         ],
     }
     return result
+
+
+def rounds_merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One set of figures from several rounds: counts and durations add up; the latencies
+    are the median round's (wrk gives percentiles, not the samples)."""
+    return {
+        "requests": sum(r["requests"] for r in rounds),
+        "duration_us": sum(r["duration_us"] for r in rounds),
+        "socket_errors": sum(r["socket_errors"] for r in rounds),
+        "http_errors": sum(r["http_errors"] for r in rounds),
+        "p50_us": statistics.median(r["p50_us"] for r in rounds),
+        "p99_us": statistics.median(r["p99_us"] for r in rounds),
+    }
 
 
 def row_from(scenario: str, server: str, profile: str, figures: dict[str, Any]) -> Row:
@@ -437,47 +452,65 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
     return worker_rate, bare_rate
 
 
-def load(
-    profile: str, sink: SmtpSink, mode: Mode, only_list: bool, rows: list[Row]
-) -> dict[str, Any]:
-    material = json.loads((ROOT / "var" / "bench" / f"{profile}.json").read_text())
-    parley = BenchStack(smtp_port=sink.port, profile=profile, app="parley")
-    floor = BenchStack(smtp_port=sink.port, profile=profile, app="floor")
-    # Before/after of one change, in the same run: Parley as it was before statements were
-    # prepared (client-side parameter binding, every query planned on every request).
-    unprepared = BenchStack(
-        smtp_port=sink.port, profile=profile, app="parley", DATABASE_SERVER_SIDE_BINDING="false"
-    )
-    unprepared.var = unprepared.var.with_name(f"parley-unprepared-{profile}")
-    unprepared.var.mkdir(parents=True, exist_ok=True)
-    servers = (("parley", parley), ("floor", floor), ("parley, unprepared", unprepared))
+def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> None:
+    """The list page on every profile, Parley and the floor, taking
+    turns in short rounds (so that whatever else the shared cores are doing weighs on each
+    alike, and large against small is measured at the same moments); then the other
+    scenarios on the first profile, reads before writes."""
+    servers: list[tuple[str, str, BenchStack]] = []
+    materials = {
+        profile: json.loads((ROOT / "var" / "bench" / f"{profile}.json").read_text())
+        for profile in profiles
+    }
+    for profile in profiles:
+        servers.append(("parley", profile, BenchStack(smtp_port=sink.port, profile=profile)))
+        servers.append(
+            ("floor", profile, BenchStack(smtp_port=sink.port, profile=profile, app="floor"))
+        )
     try:
-        for _, stack in servers:
+        for _, _, stack in servers:
             stack.start("web")
-        same_answer(parley.base, floor.base, material)
-        requests = scenarios(material, parley.base)
-        order = ["list"] if only_list else list(requests)
-        for scenario in order:
-            for server, stack in servers:
-                if server != "parley" and scenario != "list":
-                    continue
-                if scenario == order[0]:
-                    # Warm up: every worker imports, connects and fills its caches first.
-                    wrk_run(stack.base, requests["list"], WARM_UP, f"{profile}-warm-up")
-                figures = wrk_run(stack.base, requests[scenario], mode, f"{profile}-{scenario}")
-                row = row_from(scenario, server, profile, figures)
+        for profile in profiles:
+            parley, floor = (s for n, p, s in servers if p == profile and n in ("parley", "floor"))
+            same_answer(parley.base, floor.base, materials[profile])
+        requests = {
+            profile: scenarios(materials[profile], servers[0][2].base) for profile in profiles
+        }
+        for _, profile, stack in servers:
+            # Warm up: every worker imports, connects and fills its caches first.
+            wrk_run(stack.base, requests[profile]["list"], WARM_UP, f"{profile}-warm-up")
+
+        def measure(scenario: str, compared: list[tuple[str, str, BenchStack]]) -> None:
+            rounds = ROUNDS if len(compared) > 1 else 1
+            figures: list[list[dict[str, Any]]] = [[] for _ in compared]
+            for _ in range(rounds):
+                for n, (_, profile, stack) in enumerate(compared):
+                    figures[n].append(
+                        wrk_run(
+                            stack.base,
+                            requests[profile][scenario],
+                            replace(mode, seconds=max(1, mode.seconds // rounds)),
+                            f"{profile}-{scenario}",
+                        )
+                    )
+            for (name, profile, _), figure in zip(compared, figures, strict=True):
+                row = row_from(scenario, name, profile, rounds_merge(figure))
                 rows.append(row)
                 print(
-                    f"  {profile:<6} {scenario:<12} {server:<19} {row.rps:8.1f} req/s  "
+                    f"  {profile:<6} {scenario:<12} {name:<19} {row.rps:8.1f} req/s  "
                     f"p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  errors {row.errors}",
                     flush=True,
                 )
+
+        measure("list", servers)
+        first = [(n, p, s) for n, p, s in servers if (n, p) == ("parley", profiles[0])]
+        for scenario in ("detail", "subjects", "seller list", "append", "contact"):
+            measure(scenario, first)
     finally:
-        for _, stack in servers:
+        for _, _, stack in servers:
             stack.stop_all()
         # The writes queued e-mails for a worker that is not running: drop the tasks.
-        celery(parley, "purge", "-f", "-Q", QUEUE)
-    return material
+        celery(servers[0][2], "purge", "-f", "-Q", QUEUE)
 
 
 def generate(profile: str, force: bool) -> None:
@@ -541,14 +574,6 @@ def report(
         target("list p50, large / small (Parley)", f"{ratio:.2f}", "<= 1.20", ratio <= 1.2)
     else:
         target("list p50, large / small (Parley)", "n/a", "<= 1.20", None)
-    for profile in ("small", "large"):
-        before = find("list", "parley, unprepared", profile)
-        after = find("list", "parley", profile)
-        if before and after:
-            print(
-                f"| (change) list throughput, prepared / unprepared ({profile}) | "
-                f"{after.rps / before.rps:.2f} | > 1 | {verdict(after.rps > before.rps)} |"
-            )
     for name, counts in queries.items():
         ceiling = QUERY_CEILINGS[name]
         spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
@@ -585,12 +610,12 @@ def main() -> int:
         generate("small", force=True)  # the write scenarios change it: start clean
         if mode.large:
             generate("large", force=False)
-        print("== load (small)", flush=True)
-        material = load("small", sink, mode, only_list=False, rows=rows)
+        profiles = ["small", "large"] if mode.large else ["small"]
+        print(f"== load ({', '.join(profiles)})", flush=True)
+        load(profiles, sink, mode, rows)
+        material = json.loads((ROOT / "var/bench/small.json").read_text())
         queries = query_counts("small", material)
         if mode.large:
-            print("== load (large)", flush=True)
-            load("large", sink, mode, only_list=True, rows=rows)
             large_queries = query_counts(
                 "large", json.loads((ROOT / "var/bench/large.json").read_text())
             )
