@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck check venv clean prod
+.PHONY: run test lint typecheck check venv clean prod bench bench-smoke
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ prod: venv
 
 test: venv
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# The load benchmark (docs/PERFORMANCE.md) on the local PostgreSQL, Redis and RabbitMQ:
+# about 15 minutes; bench-smoke runs the small profile only, with short runs, for CI.
+bench: venv
+	$(BIN)/python bench/run.py
+
+bench-smoke: venv
+	$(BIN)/python bench/run.py --smoke
 
 lint: venv
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ from email.utils import make_msgid, parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -141,6 +141,7 @@ def _send_in_thread(email_id: int) -> None:
     except Exception:
         logger.exception("e-mail %s: send failed in the background thread", email_id)
     finally:
+        mail_connection_close()  # the thread ends here: nothing to keep the connection for
         close_old_connections()
 
 
@@ -192,6 +193,59 @@ def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     return message
 
 
+# The open connection to the mail server of each worker thread, kept between e-mails: a
+# worker drains e-mails one after another, and a new SMTP session for each (connect, EHLO,
+# QUIT) cost as much as the message itself (docs/PERFORMANCE.md).
+_kept = threading.local()
+
+
+def _connection_settings() -> tuple:
+    return (
+        settings.EMAIL_BACKEND,
+        getattr(settings, "EMAIL_HOST", None),
+        getattr(settings, "EMAIL_PORT", None),
+        getattr(settings, "EMAIL_HOST_USER", None),
+        getattr(settings, "EMAIL_USE_TLS", None),
+        getattr(settings, "EMAIL_USE_SSL", None),
+    )
+
+
+def mail_connection_close() -> None:
+    """Close this thread's kept connection to the mail server, if any."""
+    connection = getattr(_kept, "connection", None)
+    _kept.connection = None
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("closing the kept mail connection failed", exc_info=True)
+
+
+def _message_deliver(message: EmailMultiAlternatives) -> None:
+    """Send through this thread's kept connection, opening it on first use or when the mail
+    settings changed. A kept connection that fails (the server dropped an idle session) is
+    replaced once; a fresh one that fails raises, and is not kept."""
+    connection = getattr(_kept, "connection", None)
+    if connection is not None and getattr(_kept, "settings", None) == _connection_settings():
+        try:
+            connection.send_messages([message])
+            return
+        except Exception:
+            logger.info("the kept mail connection failed; opening a new one", exc_info=True)
+    mail_connection_close()
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+        connection.send_messages([message])
+    except Exception:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("closing a failed mail connection failed", exc_info=True)
+        raise
+    _kept.connection, _kept.settings = connection, _connection_settings()
+
+
 def email_backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(n-1), capped, then drawn from [d/2, d]."""
     base = settings.PARLEY_MAIL_BACKOFF_BASE_SECONDS
@@ -210,7 +264,7 @@ def email_send(*, email_id: int) -> str:
         # not that request) handed it over.
         set_guid(email.request_id)
     try:
-        _build_message(email).send(fail_silently=False)
+        _message_deliver(_build_message(email))
     except Exception as error:
         return _email_mark_failed_attempt(email, error)
     OutgoingEmail.objects.filter(
