@@ -1,6 +1,8 @@
 """`item_objects_fetch` hands the serializers products whose images are already read, in
 order, as read-only rows, whichever way the images are reached."""
 
+from typing import Any
+
 import pytest
 
 from parley.catalog.tests.factories import (
@@ -35,7 +37,7 @@ def test_products_arrive_with_their_images_in_order_and_read_no_more(
     ]
 
     with django_assert_num_queries(3):  # order items, products, images
-        found = item_objects_fetch(conversations)
+        found: dict[tuple[str, int], Any] = item_objects_fetch(conversations)
 
     with django_assert_num_queries(0):
         rows = list(found[("product", product.pk)].product_images.all())
