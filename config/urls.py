@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("parley.ops.urls")),
     path("", include("parley.support.urls")),
     path("", include("parley.conversations.urls")),
+    path("", include("parley.sellers.urls")),
 ]

@@ -10,6 +10,7 @@ from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations.models import Conversation, ItemContent, Message, WriterType
 from parley.core.exceptions import ApplicationError
+from parley.sellers.notifications import message_notify
 
 
 class ConversationAlreadyExists(Exception):
@@ -64,6 +65,8 @@ def message_append(
     )
     changed = _state_after_message(locked, message)
     locked.save(update_fields=changed)
+    # The other side's e-mail, queued in this transaction (owned by parley.sellers).
+    message_notify(message=message)
     for field in changed:
         setattr(conversation, field, getattr(locked, field))
     message.conversation = conversation

@@ -11,6 +11,7 @@ DEMO_SEEDERS = [
     "parley.catalog.demo",
     "parley.support.demo",
     "parley.conversations.demo",
+    "parley.sellers.demo",
 ]
 
 

@@ -1,0 +1,185 @@
+"""The seller API (token-authenticated, no CSRF) and the public questions of a product."""
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from parley.conversations.serializers import (
+    ConversationFilterSerializer,
+    ConversationOutputSerializer,
+    MessageOutputSerializer,
+)
+from parley.core.pagination import PageLimitPagination
+from parley.core.validators import TextField
+from parley.sellers import selectors, services
+from parley.sellers.authentication import SellerApiMixin, request_seller
+from parley.sellers.serializers import PublicQuestionSerializer
+
+MAX_ID = 2**63 - 1
+UNAUTHORIZED = OpenApiResponse(
+    description="No token, or a malformed, unknown or revoked one (`WWW-Authenticate: Token`)"
+)
+THROTTLED = OpenApiResponse(description="Over the `seller` rate of this token")
+# In a query string an unencoded `+` arrives as a space: `...T10:00:00 03:00` meant `+03:00`.
+_SPACE_FOR_PLUS = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
+
+
+def path_id(raw: str) -> int:
+    """An id from the path: any segment reaches the view, so a malformed or absurd one is a
+    JSON 404 rather than a database error."""
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+        raise NotFound()
+    return int(raw)
+
+
+class SellerConversationFilterSerializer(ConversationFilterSerializer):
+    """The customer listing's filters, without `datasource`, with `updated_since`."""
+
+    datasource = None  # type: ignore[assignment]
+    updated_since = serializers.DateTimeField(
+        required=False,
+        input_formats=["iso-8601"],
+        help_text="ISO 8601; conversations with any change at or after this time. A time "
+        "without an offset is UTC.",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("updated_since"), str):
+            data = {name: data[name] for name in data}
+            value = data["updated_since"].strip()
+            if any(unicodedata.category(char) == "Cc" for char in value):
+                # Django's parser would quietly drop a trailing NUL; a bad form is a 400.
+                raise serializers.ValidationError({"updated_since": ["Not an ISO 8601 time."]})
+            data["updated_since"] = _SPACE_FOR_PLUS.sub(r"\1+\2", value)
+        return super().to_internal_value(data)
+
+
+class SellerConversationListApi(SellerApiMixin, APIView):
+    """The seller's conversations, the customer API's objects, filtered and paginated."""
+
+    @extend_schema(
+        parameters=[SellerConversationFilterSerializer],
+        responses={
+            200: ConversationOutputSerializer(many=True),
+            400: OpenApiResponse(description="A filter of the wrong form, named"),
+            401: UNAUTHORIZED,
+            429: THROTTLED,
+        },
+        summary="The seller's conversations, newest activity first",
+    )
+    def get(self, request: Request) -> Response:
+        filters = SellerConversationFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        conversations = selectors.conversation_list_for_seller(
+            request_seller(request), filters.validated_data
+        )
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(conversations, request, view=self)
+        assert page is not None
+        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+
+
+class SellerConversationDetailApi(SellerApiMixin, APIView):
+    """One of the seller's conversations; any other is 404."""
+
+    @extend_schema(
+        responses={
+            200: ConversationOutputSerializer,
+            401: UNAUTHORIZED,
+            404: OpenApiResponse(description="Not one of the seller's conversations"),
+            429: THROTTLED,
+        },
+        summary="One of the seller's conversations",
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        conversation = selectors.conversation_get_for_seller(
+            request_seller(request), path_id(conversation_id)
+        )
+        return Response(ConversationOutputSerializer(conversation).data)
+
+
+class StrictTextField(TextField):
+    """Text that must arrive as a string: DRF would turn `123` into `"123"`."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SellerMessageCreateApi(SellerApiMixin, APIView):
+    """Appends the seller's message; the conversation becomes answered."""
+
+    class SellerMessageInputSerializer(serializers.Serializer):
+        message_content = StrictTextField(max_length=5000)
+
+    @extend_schema(
+        request=SellerMessageInputSerializer,
+        responses={
+            201: MessageOutputSerializer,
+            400: OpenApiResponse(description="Blank, over-long or non-string message_content"),
+            401: UNAUTHORIZED,
+            404: OpenApiResponse(description="Not one of the seller's conversations"),
+            429: THROTTLED,
+        },
+        summary="Answer one of the seller's conversations",
+    )
+    def post(self, request: Request, conversation_id: str) -> Response:
+        conversation_pk = path_id(conversation_id)
+        serializer = self.SellerMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.seller_message_send(
+            datasource=request_seller(request),
+            conversation_id=conversation_pk,
+            content=serializer.validated_data["message_content"],
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class SellerStatsApi(SellerApiMixin, APIView):
+    """The seller's response figures; their definitions are in docs/sellers.md."""
+
+    class SellerStatsSerializer(serializers.Serializer):
+        unanswered = serializers.IntegerField()
+        oldest_unanswered_since = serializers.DateTimeField(allow_null=True)
+        median_first_response_seconds_30d = serializers.FloatField(allow_null=True)
+        answered_within_24h_ratio_30d = serializers.FloatField(allow_null=True)
+
+    @extend_schema(
+        responses={200: SellerStatsSerializer, 401: UNAUTHORIZED, 429: THROTTLED},
+        summary="The seller's response figures (definitions in docs/sellers.md)",
+    )
+    def get(self, request: Request) -> Response:
+        stats = selectors.seller_stats(request_seller(request), now=timezone.now())
+        return Response(self.SellerStatsSerializer(stats).data)
+
+
+class ProductQuestionListApi(APIView):
+    """Public: no login, no session read, so nothing here can depend on who asks."""
+
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        responses={
+            200: PublicQuestionSerializer(many=True),
+            404: OpenApiResponse(description="No such product, or an invalid page"),
+        },
+        summary="A product's answered public questions, newest activity first",
+    )
+    def get(self, request: Request, product_id: str) -> Response:
+        product = selectors.product_get(path_id(product_id))
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(
+            selectors.public_question_list(product), request, view=self
+        )
+        assert page is not None
+        return paginator.get_paginated_response(PublicQuestionSerializer(page, many=True).data)

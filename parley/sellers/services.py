@@ -1,0 +1,98 @@
+"""Writes of the seller side: API tokens here; answers go through the conversations services."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from parley.catalog.models import DataSource
+from parley.conversations.models import Conversation, Message, WriterType
+from parley.conversations.services import message_append
+from parley.core.exceptions import ApplicationError
+from parley.sellers import keys
+from parley.sellers.models import SellerToken
+
+# `last_used` is written at most this often per token, so a busy integration does not turn
+# every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_CREATE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token and its key: the only moment the key exists outside the caller's hands."""
+
+    token: SellerToken
+    key: str
+
+
+def seller_token_create(
+    *, datasource: DataSource, name: str, key: str | None = None
+) -> IssuedToken:
+    """Issue a token for the seller. `key` is for the demo only, which derives a fixed one."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("A token needs a name.", field="name")
+    if len(name) > SellerToken._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise ApplicationError("The name is too long.", field="name")
+    for _ in range(_CREATE_ATTEMPTS):
+        candidate = key or keys.key_generate()
+        if not keys.key_is_well_formed(candidate):
+            raise ApplicationError("A key must be 'psk_' and 40 letters or digits.", field="key")
+        try:
+            with transaction.atomic():
+                token = SellerToken.objects.create(
+                    datasource=datasource,
+                    name=name,
+                    prefix=keys.key_prefix(candidate),
+                    key_hash=keys.key_hash(candidate),
+                )
+        except IntegrityError:
+            if key is not None:
+                raise
+            continue  # an 8-character prefix collided with another token's: draw again
+        return IssuedToken(token=token, key=candidate)
+    raise RuntimeError("could not draw a unique token prefix")  # pragma: no cover
+
+
+@transaction.atomic
+def seller_token_revoke(*, token: SellerToken) -> SellerToken:
+    """Revoke the token now; revoking a revoked token keeps its first revocation time."""
+    token = SellerToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def seller_token_touch(*, token: SellerToken) -> None:
+    """Record that the token was just used (at most once per LAST_USED_RESOLUTION)."""
+    now = timezone.now()
+    if token.last_used is not None and now - token.last_used < LAST_USED_RESOLUTION:
+        return
+    SellerToken.objects.filter(pk=token.pk).update(last_used=now)
+    token.last_used = now
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seller_message_send(*, datasource: DataSource, conversation_id: int, content: str) -> Message:
+    """The seller answers one of its own conversations (404 for any other).
+
+    The message is the seller's (`content_type` datasource, `content_id` the seller); its
+    `user_type` is the conversation's customer's, since the field only knows customer kinds.
+    `message_append` moves `is_answered`, `last_message_date` and `first_response_date`."""
+    conversation = get_object_or_404(
+        Conversation.objects.select_related("user"), pk=conversation_id, datasource=datasource
+    )
+    return message_append(
+        conversation=conversation,
+        content=content,
+        content_type=WriterType.DATASOURCE,
+        content_id=datasource.pk,
+        user_type=conversation.user.user_type,
+    )
