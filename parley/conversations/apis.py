@@ -29,6 +29,8 @@ OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
 
 
 class ConversationListCreateApi(APIView):
+    # Declared so the OpenAPI schema shows the paginated object and page/limit.
+    pagination_class = PageLimitPagination
     permission_classes = [IsAuthenticated]
 
     class ConversationMessageInputSerializer(serializers.Serializer):
@@ -93,7 +95,7 @@ class ConversationListCreateApi(APIView):
         filters = ConversationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         conversations = selectors.conversation_list_for_user(request.user, filters.validated_data)
-        paginator = PageLimitPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         assert page is not None
         return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
