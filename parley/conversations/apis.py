@@ -18,6 +18,7 @@ from parley.conversations.serializers import (
     ConversationOutputSerializer,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.schema import BAD_REQUEST
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
 
@@ -26,6 +27,11 @@ MAX_ID = 2**63 - 1
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
 CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
 OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
+
+ALREADY_EXISTS = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["Conversation already exists"]},
+}
 
 
 class ConversationListCreateApi(APIView):
@@ -105,7 +111,8 @@ class ConversationListCreateApi(APIView):
         responses={
             201: CreatedSerializer,
             400: OpenApiResponse(
-                description='Field errors, or exactly `["Conversation already exists"]`'
+                response={"anyOf": [*BAD_REQUEST["anyOf"], ALREADY_EXISTS]},
+                description='Field errors, or exactly `["Conversation already exists"]`',
             ),
             403: OpenApiResponse(description="Not logged in, or CSRF failed"),
             429: OpenApiResponse(description="Throttled"),
