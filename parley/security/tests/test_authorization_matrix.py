@@ -203,6 +203,10 @@ def test_authorization_matrix(
     response = ENDPOINTS[endpoint](client, world)
     expected = EXPECTED[endpoint][principal]
     assert response.status_code == expected, (endpoint, principal, response.content[:300])
+    # Transport: every answer says nosniff, and only known pages are HTML (none from user data).
+    assert response["X-Content-Type-Options"] == "nosniff"
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert endpoint in ("logout", "docs", "admin"), endpoint
 
     if expected == 401:
         assert response["WWW-Authenticate"] == "Token"
