@@ -8,6 +8,7 @@ no 5xx, a status code the schema documents for that operation, a body that match
 for that code and a declared content type."""
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -15,7 +16,9 @@ import schemathesis
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -130,7 +133,18 @@ def flatmap_path_parameters(context: Any, path_parameters: Any) -> Any:
 
 
 @pytest.fixture
-def identities(db: Any, settings: Any, tmp_path: Any) -> Any:
+def keep_the_test_connection() -> Iterator[None]:
+    """The real WSGI handler closes the database connection around each request; on PostgreSQL
+    that would end the test's transaction. Django's test client disconnects the same hooks."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: None) -> Any:
     settings.MEDIA_ROOT = tmp_path / "private"  # accepted attachments land here
     customer = UserFactory.create()
     seller = DataSourceFactory.create()
