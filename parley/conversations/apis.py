@@ -18,6 +18,7 @@ from parley.conversations.serializers import (
     ConversationOutputSerializer,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.schema import BAD_REQUEST
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
 
@@ -27,8 +28,15 @@ MAX_ID = 2**63 - 1
 CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
 OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
 
+ALREADY_EXISTS = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["Conversation already exists"]},
+}
+
 
 class ConversationListCreateApi(APIView):
+    # Declared so the OpenAPI schema shows the paginated object and page/limit.
+    pagination_class = PageLimitPagination
     permission_classes = [IsAuthenticated]
 
     class ConversationMessageInputSerializer(serializers.Serializer):
@@ -93,7 +101,7 @@ class ConversationListCreateApi(APIView):
         filters = ConversationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         conversations = selectors.conversation_list_for_user(request.user, filters.validated_data)
-        paginator = PageLimitPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         assert page is not None
         return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
@@ -103,7 +111,8 @@ class ConversationListCreateApi(APIView):
         responses={
             201: CreatedSerializer,
             400: OpenApiResponse(
-                description='Field errors, or exactly `["Conversation already exists"]`'
+                response={"anyOf": [*BAD_REQUEST["anyOf"], ALREADY_EXISTS]},
+                description='Field errors, or exactly `["Conversation already exists"]`',
             ),
             403: OpenApiResponse(description="Not logged in, or CSRF failed"),
             429: OpenApiResponse(description="Throttled"),

@@ -34,6 +34,8 @@ class BodySizeLimitMiddleware:
                 {"detail": f"Request body too large: at most {cap} bytes."}, status=413
             )
             response["Connection"] = "close"
+            # Answered before SecurityMiddleware runs, so set what it would have set.
+            response["X-Content-Type-Options"] = "nosniff"
             return response
         return self.get_response(request)
 

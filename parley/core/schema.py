@@ -24,6 +24,11 @@ _FIELD_ERRORS = {
 }
 
 
+# A 400 names fields, or says what was wrong with the request as a whole (a body that is
+# not JSON): `{"detail": "JSON parse error - ..."}`.
+BAD_REQUEST = {"anyOf": [_FIELD_ERRORS, _DETAIL]}
+
+
 def _error(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -60,7 +65,7 @@ class AutoSchema(SpectacularAutoSchema):
         )
         errors: dict[str, dict[str, Any]] = {}
         if unsafe:
-            errors["400"] = _error("Invalid input", _FIELD_ERRORS)
+            errors["400"] = _error("Invalid input", BAD_REQUEST)
             errors["413"] = _error("Request body too large", _DETAIL)
             errors["415"] = _error("Unsupported media type", _DETAIL)
         elif self._is_list_view() or self.path_regex.count("(?P<"):
@@ -74,7 +79,10 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(view, "throttle_classes", None):
             errors["429"] = _error("Throttled; see Retry-After", _DETAIL)
         for code, body in errors.items():
-            responses.setdefault(code, body)
+            declared = responses.setdefault(code, body)
+            # A view that names an error only to describe it still answers the shared body:
+            # say so, so that clients (and the schema fuzzer) can check it.
+            declared.setdefault("content", body["content"])
         return responses
 
 
@@ -89,3 +97,44 @@ class CsrfSessionAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "osessionid",
             "description": "Django session; unsafe requests also need the X-CSRFToken header.",
         }
+
+
+# OpenAPI links: what a client can do next with the conversation it just opened or wrote to.
+# The stateful schema fuzzer follows them (open, read, append, and the seller's read and answer).
+_CONVERSATION_ID = "$response.body#/id"
+CONVERSATION_LINKS = {
+    "ReadConversation": {
+        "operationId": "users_conversations_retrieve",
+        "parameters": {"conversation_id": _CONVERSATION_ID},
+        "description": "The conversation just opened or written to.",
+    },
+    "AppendToConversation": {
+        "operationId": "users_conversations_create",
+        "requestBody": {
+            "conversation": _CONVERSATION_ID,
+            "datasource": "$response.body#/datasource",
+            "conversation_type": "$response.body#/conversation_type",
+            "user": "$response.body#/user",
+            "content_id": "$response.body#/content_id",
+            "user_type": "$response.body#/user_type",
+        },
+        "description": "Another message from the customer into the same conversation.",
+    },
+    "SellerReadsConversation": {
+        "operationId": "seller_conversations_retrieve",
+        "parameters": {"conversation_id": _CONVERSATION_ID},
+        "description": "The seller's view of the same conversation.",
+    },
+    "SellerAnswers": {
+        "operationId": "seller_conversations_messages_create",
+        "parameters": {"conversation_id": _CONVERSATION_ID},
+        "description": "The seller's answer.",
+    },
+}
+
+
+def add_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: the links of POST /users/conversations/ (201)."""
+    created = result["paths"]["/users/conversations/"]["post"]["responses"]["201"]
+    created["links"] = CONVERSATION_LINKS
+    return result

@@ -55,6 +55,8 @@ class IdField(serializers.IntegerField):
     def to_internal_value(self, data):
         if isinstance(data, (bool, float)):
             self.fail("invalid")
-        if isinstance(data, str) and not data.strip().isdigit():
+        # ASCII digits only: str.isdigit() and int() also take "٣" or "１２", which no client
+        # means as an id and which would let one id be spelled many ways.
+        if isinstance(data, str) and not (data.strip().isascii() and data.strip().isdigit()):
             self.fail("invalid")
         return super().to_internal_value(data)

@@ -11,8 +11,9 @@ MAX_FILENAME_BYTES = 255
 
 def _is_control(char: str) -> bool:
     # Cc: C0/C1 controls (CR, LF, NUL, ...); Cf: invisible format characters such as the
-    # right-to-left override that can disguise `exe.pdf` as `fdp.exe`.
-    return unicodedata.category(char) in {"Cc", "Cf"}
+    # right-to-left override that can disguise `exe.pdf` as `fdp.exe`; Cs: lone surrogates,
+    # which no header or file system can encode (encoding one raised: a 500).
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs"}
 
 
 def header_text_clean(value: str) -> str:

@@ -66,6 +66,9 @@ class SellerConversationFilterSerializer(ConversationFilterSerializer):
 class SellerConversationListApi(SellerApiMixin, APIView):
     """The seller's conversations, the customer API's objects, filtered and paginated."""
 
+    # Declared so the OpenAPI schema shows the paginated object and page/limit.
+    pagination_class = PageLimitPagination
+
     @extend_schema(
         parameters=[SellerConversationFilterSerializer],
         responses={
@@ -82,7 +85,7 @@ class SellerConversationListApi(SellerApiMixin, APIView):
         conversations = selectors.conversation_list_for_seller(
             request_seller(request), filters.validated_data
         )
-        paginator = PageLimitPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         assert page is not None
         return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
@@ -166,6 +169,9 @@ class SellerStatsApi(SellerApiMixin, APIView):
 class ProductQuestionListApi(APIView):
     """Public: no login, no session read, so nothing here can depend on who asks."""
 
+    # Declared so the OpenAPI schema shows the paginated object and page/limit.
+    pagination_class = PageLimitPagination
+
     authentication_classes: list[type] = []
 
     @extend_schema(
@@ -177,7 +183,7 @@ class ProductQuestionListApi(APIView):
     )
     def get(self, request: Request, product_id: str) -> Response:
         product = selectors.product_get(path_id(product_id))
-        paginator = PageLimitPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.public_question_list(product), request, view=self
         )
