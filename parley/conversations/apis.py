@@ -16,6 +16,7 @@ from parley.conversations.models import ConversationType, ItemContent, WriterTyp
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
+    conversation_rows_render,
 )
 from parley.core.pagination import PageLimitPagination
 from parley.core.throttles import ConversationCreateThrottle
@@ -94,9 +95,16 @@ class ConversationListCreateApi(APIView):
         filters.is_valid(raise_exception=True)
         conversations = selectors.conversation_list_for_user(request.user, filters.validated_data)
         paginator = PageLimitPagination()
-        page = paginator.paginate_queryset(conversations, request, view=self)
+        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
+        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
+            conversations,  # type: ignore[arg-type]
+            request,
+            view=self,
+        )
         assert page is not None
-        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            conversation_rows_render(selectors.conversation_rows_fetch(page))
+        )
 
     @extend_schema(
         request=ConversationMessageInputSerializer,
@@ -170,5 +178,5 @@ class ConversationDetailApi(APIView):
             raise NotFound()
         if not 0 < int(conversation_id) <= MAX_ID:
             raise NotFound()
-        conversation = selectors.conversation_get_for_user(request.user, int(conversation_id))
-        return Response(ConversationOutputSerializer(conversation).data)
+        page = selectors.conversation_get_for_user(request.user, int(conversation_id))
+        return Response(conversation_rows_render(page)[0])
