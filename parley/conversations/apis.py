@@ -19,6 +19,7 @@ from parley.conversations.serializers import (
     conversation_rows_render,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.renderers import OrjsonRenderer
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
 
@@ -31,6 +32,7 @@ OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
 
 class ConversationListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
 
     class ConversationMessageInputSerializer(serializers.Serializer):
         conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
@@ -163,6 +165,7 @@ class ConversationListCreateApi(APIView):
 
 class ConversationDetailApi(APIView):
     permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         responses={

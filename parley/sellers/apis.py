@@ -19,6 +19,7 @@ from parley.conversations.serializers import (
     MessageOutputSerializer,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.renderers import OrjsonRenderer
 from parley.core.validators import TextField
 from parley.sellers import selectors, services
 from parley.sellers.authentication import SellerApiMixin, request_seller
@@ -66,6 +67,8 @@ class SellerConversationFilterSerializer(ConversationFilterSerializer):
 class SellerConversationListApi(SellerApiMixin, APIView):
     """The seller's conversations, the customer API's objects, filtered and paginated."""
 
+    renderer_classes = [OrjsonRenderer]
+
     @extend_schema(
         parameters=[SellerConversationFilterSerializer],
         responses={
@@ -90,6 +93,8 @@ class SellerConversationListApi(SellerApiMixin, APIView):
 
 class SellerConversationDetailApi(SellerApiMixin, APIView):
     """One of the seller's conversations; any other is 404."""
+
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         responses={
