@@ -576,3 +576,15 @@ def test_the_detail_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(7 if kind == "orderitem" else 6):
         response = logged_in.get(f"/users/conversations/{conversation.pk}/")
     assert len(response.json()["message_set"]) == 60
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"limit": "5"}, {"conversation_type": ""}, {"is_answered": "", "unknown": "x"}],
+)
+def test_a_page_without_filters_lists_everything(logged_in, user, params):
+    ConversationFactory.create(user=user, conversation_type="message")
+    ConversationFactory.create(user=user, conversation_type="question", is_answered=True)
+    response = logged_in.get("/users/conversations/", params)
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
