@@ -213,6 +213,11 @@ def conversation_queryset_rows() -> QuerySet[Conversation]:
     )
 
 
+PRODUCT_IMAGE_COLUMNS = tuple(
+    f"product_images__{name}" for name in ProductImageRow._fields if name != "product_id"
+)
+
+
 class ConversationRowsQuery:
     """Filtered conversations for a paginator: counted on the conversation table alone (the
     joins of the rows would make PostgreSQL count through the user and seller tables too),
@@ -258,10 +263,10 @@ class ConversationRows(NamedTuple):
     images: dict[int, list[tuple[Any, ...]]]
 
 
-def conversation_rows_fetch(conversations: Iterable[tuple[Any, ...]]) -> ConversationRows:
+def conversation_rows_fetch(conversations: Iterable[Any]) -> ConversationRows:
     """Everything a page of `conversation_queryset_rows()` shows: one query for the visible
-    messages, then at most three for the items (order items with their orders, products,
-    images), none for a page without items, two for a page of products only."""
+    messages, then at most two for the items (order items with their orders, products with
+    their images), none for a page without items, one for a page of products only."""
     page = list(conversations)
     messages: dict[int, list[tuple[Any, ...]]] = {}
     order_items: dict[int, OrderItemRow] = {}
@@ -295,14 +300,18 @@ def conversation_rows_fetch(conversations: Iterable[tuple[Any, ...]]) -> Convers
             order_items[item[0]] = OrderItemRow._make(item)
             product_ids.add(item[3])
     if product_ids:
-        for product in Product.objects.filter(pk__in=product_ids).values_list("id", "sku", "name"):
-            products[product[0]] = ProductRow._make(product)
-            images[product[0]] = []
-        if products:
-            for image in (
-                ProductImage.objects.filter(product_id__in=list(products))
-                .order_by("order", "id")
-                .values_list(*ProductImageRow._fields)
-            ):
-                images[image[1]].append(image)
+        # Products and their images in one query: a product without images is one row of
+        # NULL image columns (LEFT OUTER JOIN).
+        rows = (
+            Product.objects.filter(pk__in=product_ids)
+            .order_by("id", "product_images__order", "product_images__id")
+            .values_list("id", "sku", "name", *PRODUCT_IMAGE_COLUMNS)
+        )
+        for row in rows:
+            product_id = row[0]
+            if product_id not in products:
+                products[product_id] = ProductRow(product_id, row[1], row[2])
+                images[product_id] = []
+            if row[3] is not None:
+                images[product_id].append((row[3], product_id, *row[4:]))
     return ConversationRows(page, messages, order_items, products, images)
