@@ -17,6 +17,7 @@ from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     MessageOutputSerializer,
+    conversation_rows_render,
 )
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
@@ -86,9 +87,16 @@ class SellerConversationListApi(SellerApiMixin, APIView):
             request_seller(request), filters.validated_data
         )
         paginator = PageLimitPagination()
-        page = paginator.paginate_queryset(conversations, request, view=self)
+        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
+        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
+            conversations,  # type: ignore[arg-type]
+            request,
+            view=self,
+        )
         assert page is not None
-        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            conversation_rows_render(selectors.conversation_rows_fetch(page))
+        )
 
 
 class SellerConversationDetailApi(SellerApiMixin, APIView):
@@ -106,10 +114,10 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
         summary="One of the seller's conversations",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        conversation = selectors.conversation_get_for_seller(
+        page = selectors.conversation_get_for_seller(
             request_seller(request), path_id(conversation_id)
         )
-        return Response(ConversationOutputSerializer(conversation).data)
+        return Response(conversation_rows_render(page)[0])
 
 
 class StrictTextField(TextField):
