@@ -116,6 +116,15 @@ SESSION_COOKIE_NAME = "osessionid"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+# Every logged-in request reads its session: from the shared cache (Redis through CACHE_URL)
+# when there is one, the database behind it (written through, read on a cache miss); with a
+# per-process cache, from the database alone (a cache per process would keep serving a session
+# that another process ended).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith(".LocMemCache")
+    else "django.contrib.sessions.backends.cached_db"
+)
 CSRF_COOKIE_NAME = "csrftoken"
 CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)

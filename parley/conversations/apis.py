@@ -16,8 +16,10 @@ from parley.conversations.models import ConversationType, ItemContent, WriterTyp
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
+    conversation_rows_render,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
@@ -34,10 +36,25 @@ ALREADY_EXISTS = {
 }
 
 
+def listing_filters(request: Request) -> Mapping[str, Any]:
+    """The validated listing filters. With none given (the usual page) the serializer, about
+    0.3 ms of DRF field machinery per request, is skipped: its answer would be `{}`."""
+    params = request.query_params
+    if not any(params.get(name) for name in FILTER_NAMES):
+        return {}
+    filters = ConversationFilterSerializer(data=params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
+FILTER_NAMES = tuple(ConversationFilterSerializer().fields)
+
+
 class ConversationListCreateApi(APIView):
     # Declared so the OpenAPI schema shows the paginated object and page/limit.
     pagination_class = PageLimitPagination
     permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
 
     class ConversationMessageInputSerializer(serializers.Serializer):
         conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
@@ -98,13 +115,18 @@ class ConversationListCreateApi(APIView):
         summary="The logged-in user's conversations, newest activity first",
     )
     def get(self, request: Request) -> Response:
-        filters = ConversationFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        conversations = selectors.conversation_list_for_user(request.user, filters.validated_data)
+        conversations = selectors.conversation_list_for_user(request.user, listing_filters(request))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(conversations, request, view=self)
+        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
+        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
+            conversations,  # type: ignore[arg-type]
+            request,
+            view=self,
+        )
         assert page is not None
-        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            conversation_rows_render(selectors.conversation_rows_fetch(page))
+        )
 
     @extend_schema(
         request=ConversationMessageInputSerializer,
@@ -164,6 +186,7 @@ class ConversationListCreateApi(APIView):
 
 class ConversationDetailApi(APIView):
     permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         responses={
@@ -179,5 +202,5 @@ class ConversationDetailApi(APIView):
             raise NotFound()
         if not 0 < int(conversation_id) <= MAX_ID:
             raise NotFound()
-        conversation = selectors.conversation_get_for_user(request.user, int(conversation_id))
-        return Response(ConversationOutputSerializer(conversation).data)
+        page = selectors.conversation_get_for_user(request.user, int(conversation_id))
+        return Response(conversation_rows_render(page)[0])

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from django.db.models import Model, QuerySet, Value
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from parley.catalog.models import OrderItem, Product, ProductImage
 from parley.conversations.models import (
@@ -57,17 +57,25 @@ def conversation_queryset_filter(
 
 def conversation_list_for_user(
     user: Any, filters: Mapping[str, Any] | None = None
-) -> QuerySet[Conversation]:
-    return conversation_queryset_filter(
-        conversation_queryset_prefetched().filter(user=user), filters or {}
+) -> "ConversationRowsQuery":
+    """The user's conversations, to paginate; then `conversation_rows_fetch` the page."""
+    return ConversationRowsQuery(
+        conversation_queryset_filter(
+            Conversation.objects.filter(user=user).order_by(*CONVERSATION_ORDERING),
+            filters or {},
+        )
     )
 
 
-def conversation_get_for_user(user: Any, conversation_id: int) -> Conversation:
-    """The user's own conversation, or 404 (whether it is someone else's or does not exist)."""
-    return get_object_or_404(
-        conversation_queryset_prefetched().filter(user=user), pk=conversation_id
+def conversation_get_for_user(user: Any, conversation_id: int) -> "ConversationRows":
+    """The user's own conversation as a page of one, or 404 (whether it is someone else's or
+    does not exist)."""
+    rows: list[tuple[Any, ...]] = list(
+        conversation_queryset_rows().filter(user=user, pk=conversation_id)  # type: ignore[arg-type]
     )
+    if not rows:
+        raise Http404("No Conversation matches the given query.")
+    return conversation_rows_fetch(rows)
 
 
 def visible_messages_fetch(
@@ -148,3 +156,162 @@ def item_objects_fetch(conversations: Iterable[Conversation]) -> dict[tuple[str,
         item.product = products[item.product_id]
         found[(orderitem_kind, item.pk)] = item
     return found
+
+
+# --- Pages as rows ---------------------------------------------------------------------------
+# The list and detail endpoints read their page as tuples (`values_list`), the conversation
+# joined to its user and seller in one row, and render them straight into the answer
+# (`serializers.conversation_rows_render`): no model instances, no DRF fields. Model
+# instances of a page of 100 conversations and their messages, items and images cost most
+# of a request.
+
+USER_COLUMNS = ("id", "first_name", "last_name", "gender", "email", "phone")
+DATASOURCE_COLUMNS = (
+    "id",
+    "name",
+    "title",
+    "slug",
+    "supplier_code",
+    "mersis_number",
+    "kep_address",
+    "phone_number",
+    "fax_number",
+    "email",
+    "is_active",
+    "trade_association",
+    "price_list",
+    "stock_list",
+    "address",
+    "extras",
+)
+CONVERSATION_COLUMNS = (
+    "id",
+    "conversation_type",
+    "item_content",
+    "item_id",
+    "is_answered",
+    "subject",
+    "last_message_date",
+    "is_public",
+)
+# The columns of one row of `conversation_queryset_rows()`, in order.
+CONVERSATION_ROW_COLUMNS = (
+    *CONVERSATION_COLUMNS,
+    *(f"user__{name}" for name in USER_COLUMNS),
+    *(f"datasource__{name}" for name in DATASOURCE_COLUMNS),
+)
+USER_OFFSET = len(CONVERSATION_COLUMNS)
+DATASOURCE_OFFSET = USER_OFFSET + len(USER_COLUMNS)
+
+
+def conversation_queryset_rows() -> QuerySet[Conversation]:
+    """All conversations, newest activity first, as tuples of `CONVERSATION_ROW_COLUMNS`
+    (user and seller joined); filter it like any queryset, then hand a page of it to
+    `conversation_rows_fetch`."""
+    return Conversation.objects.order_by(*CONVERSATION_ORDERING).values_list(
+        *CONVERSATION_ROW_COLUMNS
+    )
+
+
+PRODUCT_IMAGE_COLUMNS = tuple(
+    f"product_images__{name}" for name in ProductImageRow._fields if name != "product_id"
+)
+
+
+class ConversationRowsQuery:
+    """Filtered conversations for a paginator: counted on the conversation table alone (the
+    joins of the rows would make PostgreSQL count through the user and seller tables too),
+    sliced into rows of `conversation_queryset_rows()`."""
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Conversation]) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> QuerySet[Conversation]:
+        return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key]
+
+
+class OrderItemRow(NamedTuple):
+    id: int
+    order_id: int
+    order_number: str
+    product_id: int
+
+
+class ProductRow(NamedTuple):
+    id: int
+    sku: str
+    name: str
+
+
+class ConversationRows(NamedTuple):
+    """A page of conversations and everything their answer shows, as plain rows."""
+
+    conversations: list[tuple[Any, ...]]
+    # Visible messages, oldest first, by conversation id: tuples of `MessageRow._fields`.
+    messages: dict[int, list[tuple[Any, ...]]]
+    order_items: dict[int, OrderItemRow]
+    products: dict[int, ProductRow]
+    # By product id, in the answer's order: tuples of `ProductImageRow._fields`.
+    images: dict[int, list[tuple[Any, ...]]]
+
+
+def conversation_rows_fetch(conversations: Iterable[Any]) -> ConversationRows:
+    """Everything a page of `conversation_queryset_rows()` shows: one query for the visible
+    messages, then at most two for the items (order items with their orders, products with
+    their images), none for a page without items, one for a page of products only."""
+    page = list(conversations)
+    messages: dict[int, list[tuple[Any, ...]]] = {}
+    order_items: dict[int, OrderItemRow] = {}
+    products: dict[int, ProductRow] = {}
+    images: dict[int, list[tuple[Any, ...]]] = {}
+    if not page:
+        return ConversationRows(page, messages, order_items, products, images)
+
+    ids = [row[0] for row in page]
+    for row in (
+        message_queryset_visible().filter(conversation_id__in=ids).values_list(*MessageRow._fields)
+    ):
+        if row[1] in messages:
+            messages[row[1]].append(row)
+        else:
+            messages[row[1]] = [row]
+
+    product_kind, orderitem_kind = ItemContent.PRODUCT.value, ItemContent.ORDERITEM.value
+    product_ids: set[int] = set()
+    orderitem_ids: set[int] = set()
+    for row in page:
+        if row[3] is not None:
+            if row[2] == product_kind:
+                product_ids.add(row[3])
+            elif row[2] == orderitem_kind:
+                orderitem_ids.add(row[3])
+    if orderitem_ids:
+        for item in OrderItem.objects.filter(pk__in=orderitem_ids).values_list(
+            "id", "order_id", "order__number", "product_id"
+        ):
+            order_items[item[0]] = OrderItemRow._make(item)
+            product_ids.add(item[3])
+    if product_ids:
+        # Products and their images in one query: a product without images is one row of
+        # NULL image columns (LEFT OUTER JOIN).
+        rows = (
+            Product.objects.filter(pk__in=product_ids)
+            .order_by("id", "product_images__order", "product_images__id")
+            .values_list("id", "sku", "name", *PRODUCT_IMAGE_COLUMNS)
+        )
+        for row in rows:
+            product_id = row[0]
+            if product_id not in products:
+                products[product_id] = ProductRow(product_id, row[1], row[2])
+                images[product_id] = []
+            if row[3] is not None:
+                images[product_id].append((row[3], product_id, *row[4:]))
+    return ConversationRows(page, messages, order_items, products, images)

@@ -23,6 +23,12 @@ from parley.conversations.models import (
     ItemContent,
     Message,
 )
+from parley.conversations.selectors import (
+    DATASOURCE_COLUMNS,
+    DATASOURCE_OFFSET,
+    USER_OFFSET,
+    ConversationRows,
+)
 from parley.core.validators import IdField
 
 
@@ -291,3 +297,100 @@ class ConversationFilterSerializer(serializers.Serializer):
                 {"item_id": ["Filter by item_id only together with item_content."]}
             )
         return attrs
+
+
+def conversation_rows_render(page: ConversationRows) -> list[dict[str, Any]]:
+    """The answer for a page read by `selectors.conversation_rows_fetch`: what
+    `ConversationOutputSerializer` renders for the same conversations, built from rows."""
+    _datetime = _datetime_renderer()
+    messages, order_items, products, images = (
+        page.messages,
+        page.order_items,
+        page.products,
+        page.images,
+    )
+    product_kind, orderitem_kind = ItemContent.PRODUCT.value, ItemContent.ORDERITEM.value
+    rendered_products: dict[int, dict[str, Any]] = {}
+    users: dict[int, dict[str, Any]] = {}
+    datasources: dict[int, dict[str, Any]] = {}
+    datasource_keys = ("pk", *DATASOURCE_COLUMNS[1:])
+    datasource_end = DATASOURCE_OFFSET + len(DATASOURCE_COLUMNS)
+
+    def product_render(product_id: int) -> dict[str, Any]:
+        if product_id not in rendered_products:
+            product = products[product_id]
+            rendered_products[product_id] = {
+                "pk": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "product_images": [
+                    {
+                        "pk": image[0],
+                        "product": image[1],
+                        "image": image[2],
+                        "order": image[3],
+                        "height": image[4],
+                        "width": image[5],
+                    }
+                    for image in images[product_id]
+                ],
+            }
+        return rendered_products[product_id]
+
+    answer = []
+    for row in page.conversations:
+        item_content, item_id = row[2], row[3]
+        item: dict[str, Any] | None = None
+        if item_id is not None:
+            if item_content == product_kind:
+                if item_id in products:
+                    item = product_render(item_id)
+            elif item_content == orderitem_kind and item_id in order_items:
+                order_item = order_items[item_id]
+                item = {
+                    "pk": order_item.id,
+                    "order": order_item.order_id,
+                    "order_number": order_item.order_number,
+                    "product": product_render(order_item.product_id),
+                }
+        user_id = row[USER_OFFSET]
+        if user_id not in users:
+            users[user_id] = {
+                "id": user_id,
+                "first_name": row[USER_OFFSET + 1],
+                "last_name": row[USER_OFFSET + 2],
+                "gender": row[USER_OFFSET + 3],
+                "email": row[USER_OFFSET + 4],
+                "phone": row[USER_OFFSET + 5],
+            }
+        datasource_id = row[DATASOURCE_OFFSET]
+        if datasource_id not in datasources:
+            datasources[datasource_id] = dict(
+                zip(datasource_keys, row[DATASOURCE_OFFSET:datasource_end], strict=True)
+            )
+        answer.append(
+            {
+                "id": row[0],
+                "conversation_type": row[1],
+                "item_object": item,
+                "is_answered": row[4],
+                "subject": row[5],
+                "message_set": [
+                    {
+                        "id": message[0],
+                        "message_content": message[2],
+                        "content_type": message[3],
+                        "content_id": message[4],
+                        "user_type": message[5],
+                        "created_date": _datetime(message[6]),
+                    }
+                    for message in messages.get(row[0], ())
+                ],
+                "user": users[user_id],
+                "last_message_date": _datetime(row[6]),
+                "is_public": row[7],
+                "item_content": item_content,
+                "datasource": datasources[datasource_id],
+            }
+        )
+    return answer

@@ -17,8 +17,10 @@ from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     MessageOutputSerializer,
+    conversation_rows_render,
 )
 from parley.core.pagination import PageLimitPagination
+from parley.core.renderers import OrjsonRenderer
 from parley.core.validators import TextField
 from parley.sellers import selectors, services
 from parley.sellers.authentication import SellerApiMixin, request_seller
@@ -68,6 +70,7 @@ class SellerConversationListApi(SellerApiMixin, APIView):
 
     # Declared so the OpenAPI schema shows the paginated object and page/limit.
     pagination_class = PageLimitPagination
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         parameters=[SellerConversationFilterSerializer],
@@ -86,13 +89,22 @@ class SellerConversationListApi(SellerApiMixin, APIView):
             request_seller(request), filters.validated_data
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(conversations, request, view=self)
+        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
+        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
+            conversations,  # type: ignore[arg-type]
+            request,
+            view=self,
+        )
         assert page is not None
-        return paginator.get_paginated_response(ConversationOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            conversation_rows_render(selectors.conversation_rows_fetch(page))
+        )
 
 
 class SellerConversationDetailApi(SellerApiMixin, APIView):
     """One of the seller's conversations; any other is 404."""
+
+    renderer_classes = [OrjsonRenderer]
 
     @extend_schema(
         responses={
@@ -104,10 +116,10 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
         summary="One of the seller's conversations",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        conversation = selectors.conversation_get_for_seller(
+        page = selectors.conversation_get_for_seller(
             request_seller(request), path_id(conversation_id)
         )
-        return Response(ConversationOutputSerializer(conversation).data)
+        return Response(conversation_rows_render(page)[0])
 
 
 class StrictTextField(TextField):

@@ -19,6 +19,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import DataSource, Product
@@ -31,8 +32,11 @@ from parley.conversations.models import (
     WriterType,
 )
 from parley.conversations.selectors import (
+    ConversationRows,
+    ConversationRowsQuery,
     conversation_queryset_filter,
-    conversation_queryset_prefetched,
+    conversation_queryset_rows,
+    conversation_rows_fetch,
 )
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
@@ -55,7 +59,7 @@ def seller_token_get_for_key(key: str) -> SellerToken | None:
 
 def conversation_list_for_seller(
     datasource: DataSource, filters: Mapping[str, Any] | None = None
-) -> QuerySet[Conversation]:
+) -> ConversationRowsQuery:
     """The seller's conversations, newest activity first, ready for the output serializer.
 
     `updated_since` keeps the conversations with any change (a message, a moderation, an
@@ -63,18 +67,22 @@ def conversation_list_for_seller(
     filters = dict(filters or {})
     filters.pop("datasource", None)  # a seller sees its own conversations only
     queryset = conversation_queryset_filter(
-        conversation_queryset_prefetched().filter(datasource=datasource), filters
+        Conversation.objects.filter(datasource=datasource).order_by(*CONVERSATION_ORDERING),
+        filters,
     )
     if filters.get("updated_since") is not None:
         queryset = queryset.filter(modified_date__gte=filters["updated_since"])
-    return queryset
+    return ConversationRowsQuery(queryset)
 
 
-def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> Conversation:
+def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> ConversationRows:
     """The seller's own conversation, or 404 (whether another seller's or none at all)."""
-    return get_object_or_404(
-        conversation_queryset_prefetched().filter(datasource=datasource), pk=conversation_id
+    rows: list[tuple[Any, ...]] = list(
+        conversation_queryset_rows().filter(datasource=datasource, pk=conversation_id)  # type: ignore[arg-type]
     )
+    if not rows:
+        raise Http404("No Conversation matches the given query.")
+    return conversation_rows_fetch(rows)
 
 
 # --- The figures marketplaces hold sellers to ------------------------------------------------

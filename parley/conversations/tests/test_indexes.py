@@ -30,7 +30,7 @@ def test_the_page_walks_an_index_in_the_listing_order(user, filters, index):
         )
     if filters.get("datasource"):
         filters = {"datasource": seller.pk}
-    queryset = conversation_list_for_user(user, filters).prefetch_related(None)[:20]
+    queryset = conversation_list_for_user(user, filters)[:20]
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

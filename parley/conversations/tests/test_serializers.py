@@ -11,8 +11,15 @@ from parley.catalog.tests.factories import (
     ProductFactory,
     ProductImageFactory,
 )
-from parley.conversations.selectors import conversation_queryset_prefetched
-from parley.conversations.serializers import ConversationOutputSerializer
+from parley.conversations.selectors import (
+    conversation_list_for_user,
+    conversation_queryset_prefetched,
+    conversation_rows_fetch,
+)
+from parley.conversations.serializers import (
+    ConversationOutputSerializer,
+    conversation_rows_render,
+)
 from parley.conversations.tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +84,11 @@ def test_the_fast_path_equals_the_declared_rendering(user):
                 fast = serializer.to_representation(conversation)
                 assert fast == serializer.to_representation_declared(conversation)
                 assert list(fast) == list(serializer.fields)
+            # The rows path of the list and detail endpoints renders the same.
+            page = conversation_rows_fetch(conversation_list_for_user(user)[0:100])
+            assert conversation_rows_render(page) == [
+                serializer.to_representation_declared(conversation) for conversation in rendered
+            ]
     assert {c.item_content for c in rendered} == {"product", "orderitem", None}
     with timezone.override("Europe/Istanbul"):
         assert serializer.to_representation(rendered[-1])["last_message_date"] == (

@@ -21,7 +21,7 @@ def test_the_sellers_page_walks_its_index_in_the_listing_order(filters):
     seller = DataSourceFactory.create()
     for conversation_type in ("message", "question", "review"):
         conversation_build(datasource=seller, conversation_type=conversation_type)
-    queryset = conversation_list_for_seller(seller, filters).prefetch_related(None)[:20]
+    queryset = conversation_list_for_seller(seller, filters)[:20]
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
