@@ -61,24 +61,8 @@ class OrderItemOutputSerializer(serializers.ModelSerializer[OrderItem]):
         fields = ("pk", "order", "order_number", "product")
 
 
-DATASOURCE_FIELDS = (
-    "pk",
-    "name",
-    "title",
-    "slug",
-    "supplier_code",
-    "mersis_number",
-    "kep_address",
-    "phone_number",
-    "fax_number",
-    "email",
-    "is_active",
-    "trade_association",
-    "price_list",
-    "stock_list",
-    "address",
-    "extras",
-)
+# The seed's `datasource` object: the columns the page reads, with `pk` for `id`.
+DATASOURCE_FIELDS = ("pk", *DATASOURCE_COLUMNS[1:])
 
 
 class DataSourceOutputSerializer(serializers.ModelSerializer[DataSource]):
@@ -313,7 +297,7 @@ def conversation_rows_render(page: ConversationRows) -> list[dict[str, Any]]:
     rendered_products: dict[int, dict[str, Any]] = {}
     users: dict[int, dict[str, Any]] = {}
     datasources: dict[int, dict[str, Any]] = {}
-    datasource_keys = ("pk", *DATASOURCE_COLUMNS[1:])
+    datasource_keys = DATASOURCE_FIELDS
     datasource_end = DATASOURCE_OFFSET + len(DATASOURCE_COLUMNS)
 
     def product_render(product_id: int) -> dict[str, Any]:
