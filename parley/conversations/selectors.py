@@ -4,7 +4,7 @@ touches already joined or prefetched, so a page costs a fixed number of queries.
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from django.db.models import Model, QuerySet, Value
+from django.db.models import Count, Model, QuerySet, Value
 from django.http import Http404
 
 from parley.catalog.models import OrderItem, Product, ProductImage
@@ -15,6 +15,7 @@ from parley.conversations.models import (
     Message,
     MessageRow,
 )
+from parley.core.compiled import compiled_query
 
 # Filters that the customer and the seller listings share; each value is already validated
 # (see `ConversationFilterSerializer`).
@@ -59,23 +60,21 @@ def conversation_list_for_user(
     user: Any, filters: Mapping[str, Any] | None = None
 ) -> "ConversationRowsQuery":
     """The user's conversations, to paginate; then `conversation_rows_fetch` the page."""
+    filters = filters or {}
     return ConversationRowsQuery(
         conversation_queryset_filter(
-            Conversation.objects.filter(user=user).order_by(*CONVERSATION_ORDERING),
-            filters or {},
-        )
+            Conversation.objects.filter(user=user).order_by(*CONVERSATION_ORDERING), filters
+        ),
+        owner=None if any(v is not None for v in filters.values()) else ("user_id", user.pk),
     )
 
 
 def conversation_get_for_user(user: Any, conversation_id: int) -> "ConversationRows":
     """The user's own conversation as a page of one, or 404 (whether it is someone else's or
     does not exist)."""
-    rows: list[tuple[Any, ...]] = list(
-        conversation_queryset_rows().filter(user=user, pk=conversation_id)  # type: ignore[arg-type]
+    return conversation_rows_get(
+        column="user_id", owner_id=user.pk, conversation_id=conversation_id
     )
-    if not rows:
-        raise Http404("No Conversation matches the given query.")
-    return conversation_rows_fetch(rows)
 
 
 def visible_messages_fetch(
@@ -221,21 +220,101 @@ PRODUCT_IMAGE_COLUMNS = tuple(
 class ConversationRowsQuery:
     """Filtered conversations for a paginator: counted on the conversation table alone (the
     joins of the rows would make PostgreSQL count through the user and seller tables too),
-    sliced into rows of `conversation_queryset_rows()`."""
+    sliced into rows of `conversation_queryset_rows()`.
+
+    An unfiltered listing (the usual page: one owner's conversations) runs compiled queries
+    (`parley.core.compiled`); a filtered one runs its queryset."""
 
     ordered = True
 
-    def __init__(self, queryset: QuerySet[Conversation]) -> None:
+    def __init__(
+        self, queryset: QuerySet[Conversation], owner: tuple[str, int] | None = None
+    ) -> None:
         self.queryset = queryset
+        self.owner = owner
 
     def count(self) -> int:
-        return self.queryset.count()
+        if self.owner is None:
+            return self.queryset.count()
+        column, owner_id = self.owner
+        found = _owned_count.rows(owner_id, column=column)
+        return found[0][0] if found else 0
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: slice) -> QuerySet[Conversation]:
-        return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key]
+    def __getitem__(self, key: slice) -> Any:
+        if self.owner is None:
+            return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key]
+        column, owner_id = self.owner
+        return _owned_page.rows(owner_id, column=column, start=key.start, stop=key.stop)
+
+    def explain(self, key: slice) -> str:
+        """The database's plan for this page."""
+        if self.owner is None:
+            return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key].explain()
+        column, owner_id = self.owner
+        return _owned_page.explain(owner_id, column=column, start=key.start, stop=key.stop)
+
+
+@compiled_query
+def _owned_count(owner_id: int, *, column: str) -> QuerySet[Conversation]:
+    # One row, the count, when the owner has any conversation; none when not.
+    return (
+        Conversation.objects.filter(**{column: owner_id})
+        .order_by()
+        .values(column)
+        .annotate(total=Count("id"))
+        .values_list("total")
+    )
+
+
+@compiled_query
+def _owned_page(owner_id: int, *, column: str, start: int, stop: int) -> QuerySet[Conversation]:
+    return conversation_queryset_rows().filter(**{column: owner_id})[start:stop]
+
+
+@compiled_query
+def _owned_one(owner_id: int, conversation_id: int, *, column: str) -> QuerySet[Conversation]:
+    return conversation_queryset_rows().filter(**{column: owner_id, "pk": conversation_id})
+
+
+def conversation_rows_get(
+    *, column: str, owner_id: int, conversation_id: int
+) -> "ConversationRows":
+    """The conversation as a page of one if `column` (`user_id`, `datasource_id`) names its
+    owner, or 404 (whether it is someone else's or does not exist)."""
+    rows = _owned_one.rows(owner_id, conversation_id, column=column)
+    if not rows:
+        raise Http404("No Conversation matches the given query.")
+    return conversation_rows_fetch(rows)
+
+
+@compiled_query
+def _visible_messages_of(conversation_ids: list[int]) -> QuerySet[Message]:
+    return (
+        message_queryset_visible()
+        .filter(conversation_id__in=conversation_ids)
+        .values_list(*MessageRow._fields)
+    )
+
+
+@compiled_query
+def _order_items_of(order_item_ids: list[int]) -> QuerySet[OrderItem, tuple[Any, ...]]:
+    return OrderItem.objects.filter(pk__in=order_item_ids).values_list(
+        "id", "order_id", "order__number", "product_id"
+    )
+
+
+@compiled_query
+def _products_with_images_of(product_ids: list[int]) -> QuerySet[Product]:
+    # Products and their images in one query: a product without images is one row of NULL
+    # image columns (LEFT OUTER JOIN).
+    return (
+        Product.objects.filter(pk__in=product_ids)
+        .order_by("id", "product_images__order", "product_images__id")
+        .values_list("id", "sku", "name", *PRODUCT_IMAGE_COLUMNS)
+    )
 
 
 class OrderItemRow(NamedTuple):
@@ -275,10 +354,7 @@ def conversation_rows_fetch(conversations: Iterable[Any]) -> ConversationRows:
     if not page:
         return ConversationRows(page, messages, order_items, products, images)
 
-    ids = [row[0] for row in page]
-    for row in (
-        message_queryset_visible().filter(conversation_id__in=ids).values_list(*MessageRow._fields)
-    ):
+    for row in _visible_messages_of.rows([row[0] for row in page]):
         if row[1] in messages:
             messages[row[1]].append(row)
         else:
@@ -294,20 +370,11 @@ def conversation_rows_fetch(conversations: Iterable[Any]) -> ConversationRows:
             elif row[2] == orderitem_kind:
                 orderitem_ids.add(row[3])
     if orderitem_ids:
-        for item in OrderItem.objects.filter(pk__in=orderitem_ids).values_list(
-            "id", "order_id", "order__number", "product_id"
-        ):
+        for item in _order_items_of.rows(sorted(orderitem_ids)):
             order_items[item[0]] = OrderItemRow._make(item)
             product_ids.add(item[3])
     if product_ids:
-        # Products and their images in one query: a product without images is one row of
-        # NULL image columns (LEFT OUTER JOIN).
-        rows = (
-            Product.objects.filter(pk__in=product_ids)
-            .order_by("id", "product_images__order", "product_images__id")
-            .values_list("id", "sku", "name", *PRODUCT_IMAGE_COLUMNS)
-        )
-        for row in rows:
+        for row in _products_with_images_of.rows(sorted(product_ids)):
             product_id = row[0]
             if product_id not in products:
                 products[product_id] = ProductRow(product_id, row[1], row[2])

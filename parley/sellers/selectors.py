@@ -19,7 +19,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import DataSource, Product
@@ -35,11 +34,13 @@ from parley.conversations.selectors import (
     ConversationRows,
     ConversationRowsQuery,
     conversation_queryset_filter,
-    conversation_queryset_rows,
     conversation_rows_fetch,
+    conversation_rows_get,
 )
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
+
+__all__ = ["conversation_rows_fetch"]  # the seller API renders its pages through it
 
 STATS_WINDOW = timedelta(days=30)
 RESPONSE_TARGET = timedelta(hours=24)
@@ -72,17 +73,17 @@ def conversation_list_for_seller(
     )
     if filters.get("updated_since") is not None:
         queryset = queryset.filter(modified_date__gte=filters["updated_since"])
-    return ConversationRowsQuery(queryset)
+    unfiltered = all(value is None for value in filters.values())
+    return ConversationRowsQuery(
+        queryset, owner=("datasource_id", datasource.pk) if unfiltered else None
+    )
 
 
 def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> ConversationRows:
     """The seller's own conversation, or 404 (whether another seller's or none at all)."""
-    rows: list[tuple[Any, ...]] = list(
-        conversation_queryset_rows().filter(datasource=datasource, pk=conversation_id)  # type: ignore[arg-type]
+    return conversation_rows_get(
+        column="datasource_id", owner_id=datasource.pk, conversation_id=conversation_id
     )
-    if not rows:
-        raise Http404("No Conversation matches the given query.")
-    return conversation_rows_fetch(rows)
 
 
 # --- The figures marketplaces hold sellers to ------------------------------------------------
