@@ -421,7 +421,7 @@ def auth_material(profile: Profile, sessions: int, tokens: int, seed: int = 11) 
     for user in User.objects.filter(pk__in=chosen):
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "parley.accounts.backends.UserBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.set_expiry(30 * 24 * 3600)
         session.create()

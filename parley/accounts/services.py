@@ -32,7 +32,7 @@ def user_register(*, email: str, password: str, **profile: Any) -> User:
 
 def session_start(*, request: HttpRequest, user: User) -> str:
     """Log the user in on this request and return the new session key (the API's `key`)."""
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="parley.accounts.backends.UserBackend")
     if request.session.session_key is None:
         # login() flushed another user's session (a logged-in browser registering or logging
         # in as someone else): the new one has no key until saved, and the answer needs it.

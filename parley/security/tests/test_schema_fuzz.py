@@ -71,7 +71,7 @@ def _session_for(user: Any) -> str:
     """A session logged in as `user`, as django.contrib.auth.login would store it."""
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "parley.accounts.backends.UserBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     assert store.session_key is not None

@@ -1,0 +1,31 @@
+"""The authentication backend: Django's `ModelBackend`, reading the session's user with a
+compiled query (`parley.core.compiled`). Every logged-in request reads its user; building
+and compiling `User.objects.get(pk=...)` cost more Python time than the query itself."""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import QuerySet
+
+from parley.accounts.models import User
+from parley.core.compiled import compiled_query
+
+USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
+
+
+@compiled_query
+def _user_by_id(user_id: int) -> QuerySet[User]:
+    return User._default_manager.filter(pk=user_id).values_list(*USER_FIELDS)
+
+
+class UserBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        rows = _user_by_id.rows(pk)
+        if not rows:
+            return None
+        user = User.from_db(User._default_manager.db, list(USER_FIELDS), rows[0])
+        return user if self.user_can_authenticate(user) else None
