@@ -5,8 +5,10 @@ for a page query with two joins and thirty columns, more than PostgreSQL takes t
 The hot pages (the conversation lists) run the same few queries with different ids, so a
 `CompiledQuery` compiles its queryset once per shape (the lengths of its id lists, its
 slice) in each thread, keeps the SQL and where each id sits among the parameters, and on
-the next call only substitutes the ids. The query is still written with the ORM, once; the
-database, the converters (SQLite's datetimes and booleans) and the query log are Django's.
+the next call only substitutes the ids. An id list is padded to a power of two by repeating
+its last id (harmless in `IN`), so a list of 1 to 128 ids takes one of eight shapes. The
+query is still written with the ORM, once; the database, the converters (SQLite's datetimes
+and booleans) and the query log are Django's.
 
 django-prepared-queries did this for Django 1.x and is no longer maintained.
 """
@@ -26,18 +28,26 @@ from django.db.models import QuerySet
 # checks before it compiles a lookup.
 SENTINEL_BASE = -2_000_000_000
 
-# Shapes kept per query and thread: an IN list of 1 to 100 ids, a few page slices.
-MAX_SHAPES = 256
+# Shapes kept per query and thread (a few list lengths and page slices); past it, start over.
+MAX_SHAPES = 64
 
 
 class Compiled(NamedTuple):
     sql: str | None  # None: the shape matches nothing (Django's EmptyResultSet)
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (parameter position, value position) pairs
-    compiler: Any
-    converters: Any
+    # (column, its converters, its expression), as the compiler's `apply_converters` uses them
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     width: int | None  # columns of a row to keep, when Django selected extra ones to order by
     alias: str
+
+
+def padded(ids: Sequence[int]) -> list[int]:
+    """The ids, the last one repeated up to the next power of two."""
+    ids = list(ids)
+    if ids:
+        ids.extend(ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids)))
+    return ids
 
 
 class CompiledQuery:
@@ -62,10 +72,19 @@ class CompiledQuery:
         if compiled.width is not None:
             rows = [row[: compiled.width] for row in rows]
         if compiled.converters:
-            return [
-                tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
-            ]
+            return [self._converted(row, compiled) for row in rows]
         return rows
+
+    @staticmethod
+    def _converted(row: Sequence[Any], compiled: Compiled) -> tuple[Any, ...]:
+        values = list(row)
+        connection = connections[compiled.alias]
+        for position, converters, expression in compiled.converters:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            values[position] = value
+        return tuple(values)
 
     def explain(self, *values: int | Sequence[int], **shape: Hashable) -> str:
         """The database's plan for these values, as `QuerySet.explain()` gives it."""
@@ -87,8 +106,9 @@ class CompiledQuery:
                 flat.append(value)
                 lengths.append(None)
             else:
-                flat.extend(value)
-                lengths.append(len(value))
+                ids = padded(value)
+                flat.extend(ids)
+                lengths.append(len(ids))
         key = (tuple(lengths), tuple(sorted(shape.items())))
         cache: dict[Any, Compiled] = self.local.__dict__.setdefault("cache", {})
         compiled = cache.get(key)
@@ -117,7 +137,7 @@ class CompiledQuery:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return Compiled(None, (), (), compiler, None, None, alias)
+            return Compiled(None, (), (), (), None, alias)
         slots = []
         for position, param in enumerate(params):
             if isinstance(param, int) and SENTINEL_BASE - count < param <= SENTINEL_BASE:
@@ -127,9 +147,12 @@ class CompiledQuery:
                 f"{self.__name__}: each value must reach the SQL exactly once as a parameter"
             )
         fields = [select[0] for select in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(fields)
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
         width = compiler.col_count if compiler.has_extra_select else None
-        return Compiled(sql, tuple(params), tuple(slots), compiler, converters, width, alias)
+        return Compiled(sql, tuple(params), tuple(slots), converters, width, alias)
 
 
 def compiled_query(build: Callable[..., QuerySet[Any]]) -> CompiledQuery:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from parley.conversations.models import Conversation, Message
 from parley.conversations.tests.factories import ConversationFactory, MessageFactory
-from parley.core.compiled import CompiledQuery, compiled_query
+from parley.core.compiled import CompiledQuery, compiled_query, padded
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,22 @@ def test_a_value_the_sql_does_not_carry_is_refused(threads):
 def test_explain_shows_the_plan_of_the_compiled_sql(threads):
     plan = CompiledQuery(owned_page).explain(threads[0].user_id, start=0, stop=20)
     assert "conversations_conversation" in plan
+
+
+def test_id_lists_share_a_shape_up_to_the_next_power_of_two(threads):
+    build = Counting(messages_of)
+    query = compiled_query(build)
+    ids = [conversation.pk for conversation in threads]
+    assert query.rows(ids) == list(messages_of(ids))  # 3 ids, padded to 4: no row twice
+    assert query.rows([*ids, 999_999]) == list(messages_of(ids))
+    assert build.calls == 1
+    query.rows([*ids, 999_998, 999_999])
+    assert build.calls == 2
+
+
+def test_padding_repeats_the_last_id():
+    assert padded([]) == []
+    assert padded([7]) == [7]
+    assert padded([7, 8, 9]) == [7, 8, 9, 9]
+    assert padded(list(range(5))) == [0, 1, 2, 3, 4, 4, 4, 4]
+    assert len(padded(list(range(100)))) == 128
