@@ -61,11 +61,12 @@ def conversation_list_for_user(
 ) -> "ConversationRowsQuery":
     """The user's conversations, to paginate; then `conversation_rows_fetch` the page."""
     filters = filters or {}
+    if all(value is None for value in filters.values()):
+        return ConversationRowsQuery(owner=("user_id", user.pk))
     return ConversationRowsQuery(
         conversation_queryset_filter(
             Conversation.objects.filter(user=user).order_by(*CONVERSATION_ORDERING), filters
-        ),
-        owner=None if any(v is not None for v in filters.values()) else ("user_id", user.pk),
+        )
     )
 
 
@@ -222,20 +223,27 @@ class ConversationRowsQuery:
     joins of the rows would make PostgreSQL count through the user and seller tables too),
     sliced into rows of `conversation_queryset_rows()`.
 
-    An unfiltered listing (the usual page: one owner's conversations) runs compiled queries
-    (`parley.core.compiled`); a filtered one runs its queryset."""
+    Give it either a filtered queryset, or the `owner` alone, `(column, id)`, for the usual
+    page (all of a user's or a seller's conversations), which runs compiled queries
+    (`parley.core.compiled`) and builds no queryset at all."""
 
     ordered = True
 
     def __init__(
-        self, queryset: QuerySet[Conversation], owner: tuple[str, int] | None = None
+        self,
+        queryset: QuerySet[Conversation] | None = None,
+        *,
+        owner: tuple[str, int] | None = None,
     ) -> None:
+        if (queryset is None) == (owner is None):
+            raise TypeError("give a queryset or an owner")
         self.queryset = queryset
         self.owner = owner
 
     def count(self) -> int:
-        if self.owner is None:
+        if self.queryset is not None:
             return self.queryset.count()
+        assert self.owner is not None
         column, owner_id = self.owner
         found = _owned_count.rows(owner_id, column=column)
         return found[0][0] if found else 0
@@ -244,15 +252,17 @@ class ConversationRowsQuery:
         return self.count()
 
     def __getitem__(self, key: slice) -> Any:
-        if self.owner is None:
+        if self.queryset is not None:
             return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key]
+        assert self.owner is not None
         column, owner_id = self.owner
         return _owned_page.rows(owner_id, column=column, start=key.start, stop=key.stop)
 
     def explain(self, key: slice) -> str:
         """The database's plan for this page."""
-        if self.owner is None:
+        if self.queryset is not None:
             return self.queryset.values_list(*CONVERSATION_ROW_COLUMNS)[key].explain()
+        assert self.owner is not None
         column, owner_id = self.owner
         return _owned_page.explain(owner_id, column=column, start=key.start, stop=key.stop)
 

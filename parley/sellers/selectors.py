@@ -67,16 +67,15 @@ def conversation_list_for_seller(
     edit) at or after that time: `modified_date` moves with every one of them."""
     filters = dict(filters or {})
     filters.pop("datasource", None)  # a seller sees its own conversations only
+    if all(value is None for value in filters.values()):
+        return ConversationRowsQuery(owner=("datasource_id", datasource.pk))
     queryset = conversation_queryset_filter(
         Conversation.objects.filter(datasource=datasource).order_by(*CONVERSATION_ORDERING),
         filters,
     )
     if filters.get("updated_since") is not None:
         queryset = queryset.filter(modified_date__gte=filters["updated_since"])
-    unfiltered = all(value is None for value in filters.values())
-    return ConversationRowsQuery(
-        queryset, owner=("datasource_id", datasource.pk) if unfiltered else None
-    )
+    return ConversationRowsQuery(queryset)
 
 
 def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> ConversationRows:
