@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import close_old_connections, transaction
-from django.db.models import F, Q
+from django.db import close_old_connections, connections, router, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_guid import get_guid, set_guid
@@ -156,23 +156,47 @@ def _due_q(now) -> Q:
 def email_claim(*, email_id: int) -> OutgoingEmail | None:
     """Take one due e-mail for sending, or None if it is not due or another worker has it.
 
-    A single conditional UPDATE: of two workers racing for the row, exactly one matches.
+    A single conditional UPDATE: of two workers racing for the row, exactly one matches. It
+    returns the row it claimed (`UPDATE … RETURNING`, PostgreSQL and SQLite 3.35+), so the
+    worker does not read the row again: one query per e-mail fewer than an ORM update.
     """
     now = timezone.now()
-    token = uuid.uuid4().hex
-    claimed = (
-        OutgoingEmail.objects.filter(pk=email_id)
-        .filter(_due_q(now))
-        .update(
-            status=EmailStatus.SENDING,
-            attempts=F("attempts") + 1,
-            lease_expires_at=now + _lease(),
-            claim_token=token,
-        )
+    alias = router.db_for_write(OutgoingEmail)
+    at = connections[alias].ops.adapt_datetimefield_value
+    claimed = OutgoingEmail.objects.raw(
+        _claim_sql(alias),
+        [
+            EmailStatus.SENDING.value,
+            at(now + _lease()),
+            uuid.uuid4().hex,
+            email_id,
+            EmailStatus.PENDING.value,
+            at(now),
+            EmailStatus.SENDING.value,
+            at(now),
+        ],
+        using=alias,
     )
-    if not claimed:
-        return None
-    return OutgoingEmail.objects.get(pk=email_id, claim_token=token)
+    return next(iter(claimed), None)
+
+
+@functools.cache
+def _claim_sql(alias: str) -> str:
+    """The claim: the conditions of `_due_q` (pending and due, or sending past its lease),
+    written out because Django's update() returns a count, not the row."""
+    quote = connections[alias].ops.quote_name
+    meta = OutgoingEmail._meta
+    table = quote(meta.db_table)
+    pk, status, attempts, next_at, lease, token = map(
+        quote, ("id", "status", "attempts", "next_attempt_at", "lease_expires_at", "claim_token")
+    )  # the fields' columns: the model names none of its own
+    returned = ", ".join(quote(str(field.column)) for field in meta.concrete_fields)
+    # Only the model's own table and column names, quoted, are formatted in; values are bound.
+    return (
+        f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {lease} = %s, "  # noqa: S608
+        f"{token} = %s WHERE {pk} = %s AND (({status} = %s AND ({next_at} IS NULL OR "
+        f"{next_at} <= %s)) OR ({status} = %s AND {lease} < %s)) RETURNING {returned}"
+    )
 
 
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
