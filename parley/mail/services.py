@@ -13,7 +13,8 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
@@ -163,21 +164,46 @@ def email_claim(*, email_id: int) -> OutgoingEmail | None:
     now = timezone.now()
     alias = router.db_for_write(OutgoingEmail)
     at = connections[alias].ops.adapt_datetimefield_value
-    claimed = OutgoingEmail.objects.raw(
-        _claim_sql(alias),
-        [
-            EmailStatus.SENDING.value,
-            at(now + _lease()),
-            uuid.uuid4().hex,
-            email_id,
-            EmailStatus.PENDING.value,
-            at(now),
-            EmailStatus.SENDING.value,
-            at(now),
-        ],
-        using=alias,
-    )
-    return next(iter(claimed), None)
+    with _commit_without_flush_wait(alias):
+        claimed = OutgoingEmail.objects.raw(
+            _claim_sql(alias),
+            [
+                EmailStatus.SENDING.value,
+                at(now + _lease()),
+                uuid.uuid4().hex,
+                email_id,
+                EmailStatus.PENDING.value,
+                at(now),
+                EmailStatus.SENDING.value,
+                at(now),
+            ],
+            using=alias,
+        )
+        return next(iter(claimed), None)
+
+
+@contextmanager
+def _commit_without_flush_wait(alias: str) -> Iterator[None]:
+    """A transaction whose commit does not wait for PostgreSQL to flush it to disk, for the
+    worker's claim and its "sent" mark: waiting for the flush was most of what the worker
+    paid per e-mail (1-4 ms a commit here, against 0.2 ms without waiting).
+
+    Only a crash of the database server itself can lose such a commit (the last fraction of a
+    second of them; the database stays consistent), and then the row is as it was before,
+    pending or sending, so the sweep sends it again (after the lease) under the same
+    Message-ID: as after a worker that dies between sending and marking. The rows that must
+    not be lost, `email_queue`'s, commit with the change that queues them, as before. SET
+    LOCAL ends with the transaction, so nothing else on the connection is affected; inside a
+    caller's transaction, and on other databases, commits are left as they are.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 @functools.cache
@@ -291,15 +317,16 @@ def email_send(*, email_id: int) -> str:
         _message_deliver(_build_message(email))
     except Exception as error:
         return _email_mark_failed_attempt(email, error)
-    OutgoingEmail.objects.filter(
-        pk=email.pk, status=EmailStatus.SENDING, claim_token=email.claim_token
-    ).update(
-        status=EmailStatus.SENT,
-        sent_at=timezone.now(),
-        lease_expires_at=None,
-        next_attempt_at=None,
-        claim_token="",
-    )
+    with _commit_without_flush_wait(router.db_for_write(OutgoingEmail)):
+        OutgoingEmail.objects.filter(
+            pk=email.pk, status=EmailStatus.SENDING, claim_token=email.claim_token
+        ).update(
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+            lease_expires_at=None,
+            next_attempt_at=None,
+            claim_token="",
+        )
     logger.info("e-mail %s sent (attempt %s)", email.pk, email.attempts)
     return "sent"
 

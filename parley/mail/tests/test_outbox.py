@@ -327,6 +327,34 @@ def test_admin_lists_outbox_and_retries(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_claim_and_sent_mark_commit_without_waiting_for_the_flush() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    email = _queue()  # sent at once (autocommit); make it due again
+    _make_due(email)
+    OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.PENDING)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert email_send(email_id=email.pk) == "sent"
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    relaxed = ["BEGIN", "SET LOCAL synchronous_commit TO OFF"]
+    assert [sql.split(" ", 1)[0] for sql in statements] == [
+        *["BEGIN", "SET", "UPDATE", "COMMIT"],  # the claim
+        *["BEGIN", "SET", "UPDATE", "COMMIT"],  # the sent mark
+    ]
+    assert statements[0:2] == statements[4:6] == relaxed
+    with connection.cursor() as cursor:  # the setting ended with each transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_on_postgresql_give_the_row_to_one_worker() -> None:
     from django.db import connection, connections
 
