@@ -388,13 +388,14 @@ def celery(stack: Stack, *args: str) -> None:
     )
 
 
-def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
-    """E-mails per second: the Celery worker draining `count` pending outbox rows into the
-    sink, and a bare smtplib loop sending the same messages to the same sink."""
+MAIL_ROUNDS = 5
+
+
+def mail_queue(stack: Stack, count: int) -> tuple[str, list[tuple[Any, ...]]]:
+    """`count` pending outbox rows and their worker tasks (the outbox emptied first), with the
+    worker stopped; returns the subject tag and the rows as the bare loop sends them."""
     import psycopg
 
-    stack = BenchStack(smtp_port=sink.port, profile=profile)
-    celery(stack, "purge", "-f", "-Q", QUEUE)
     output = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "queries.py"), "--queue-mail", str(count)],
         env={**stack.env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
@@ -405,11 +406,23 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
     )
     if output.returncode:
         raise BrokenSuite(f"queueing the e-mails failed: {output.stderr[-2000:]}")
-    tag = output.stdout.split()[-1]
-    url = database_url(profile)
+    with psycopg.connect(stack.env["DATABASE_URL"], autocommit=True) as connection:
+        rows = connection.execute(
+            'SELECT from_email, "to", subject, text_body, html_body, message_id '
+            "FROM mail_outgoingemail ORDER BY id"
+        ).fetchall()
+    return output.stdout.split()[-1], rows
+
+
+def mail_worker_round(stack: Stack, sink: SmtpSink, tag: str, count: int) -> float:
+    """Start the worker on the `count` queued rows, wait until they are sent, stop it; the
+    seconds from the first to the last `sent_at` (the worker's start-up is not counted)."""
+    import psycopg
+
+    delivered = sum(sink.received(tag).values())
     try:
         stack.start("worker")
-        with psycopg.connect(url, autocommit=True) as connection:
+        with psycopg.connect(stack.env["DATABASE_URL"], autocommit=True) as connection:
 
             def sent() -> int:
                 row = connection.execute(
@@ -417,22 +430,20 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
                 ).fetchone()
                 return int(row[0]) if row else 0
 
-            if not wait_for(lambda: sent() >= count, timeout=600, interval=1):
+            if not wait_for(lambda: sent() >= count, timeout=600, interval=0.25):
                 raise BrokenSuite(f"the worker sent {sent()} of {count} e-mails")
             first, last = connection.execute(
                 "SELECT min(sent_at), max(sent_at) FROM mail_outgoingemail"
             ).fetchone()
-            rows = connection.execute(
-                'SELECT from_email, "to", subject, text_body, html_body, message_id '
-                "FROM mail_outgoingemail ORDER BY id"
-            ).fetchall()
     finally:
         stack.stop_all()
-    if sum(sink.received(tag).values()) < count:
+    if sum(sink.received(tag).values()) - delivered < count:
         raise BrokenSuite("the sink did not receive every e-mail the worker marked sent")
-    worker_rate = (count - 1) / max((last - first).total_seconds(), 1e-6)
-    print(f"  worker: {count:,} e-mails at {worker_rate:.0f} per second", flush=True)
+    return max((last - first).total_seconds(), 1e-6)
 
+
+def mail_bare_round(sink: SmtpSink, rows: list[tuple[Any, ...]]) -> float:
+    """Seconds for a bare smtplib loop to build and send `rows` over one connection."""
     import smtplib
 
     started = time.perf_counter()
@@ -447,8 +458,42 @@ def mail_drain(sink: SmtpSink, profile: str, count: int) -> tuple[float, float]:
             if html_body:
                 message.add_alternative(html_body, subtype="html")
             smtp.send_message(message)
-    bare_rate = len(rows) / (time.perf_counter() - started)
-    print(f"  bare smtplib: {len(rows):,} e-mails at {bare_rate:.0f} per second", flush=True)
+    return time.perf_counter() - started
+
+
+def mail_drain(
+    sink: SmtpSink, profile: str, count: int, rounds: int = MAIL_ROUNDS
+) -> tuple[float, float]:
+    """E-mails per second: the Celery worker draining pending outbox rows into the sink, and
+    a bare smtplib loop sending the same messages to the same sink. The two take turns in
+    `rounds` rounds of count / rounds e-mails, each going first in every other round, so that
+    whatever else the shared cores are doing weighs on both alike; each side's rate is its
+    e-mails over the sum of its rounds' seconds (the worker's from its first to its last
+    `sent_at` in each round, so one e-mail fewer a round)."""
+    stack = BenchStack(smtp_port=sink.port, profile=profile)
+    celery(stack, "purge", "-f", "-Q", QUEUE)
+    worker_emails = bare_emails = 0
+    worker_seconds = bare_seconds = 0.0
+    for number in range(rounds):
+        size = count // rounds + (number < count % rounds)
+        tag, rows = mail_queue(stack, size)
+        for side in ("worker", "bare") if number % 2 == 0 else ("bare", "worker"):
+            if side == "worker":
+                seconds = mail_worker_round(stack, sink, tag, size)
+                worker_emails, worker_seconds = worker_emails + size - 1, worker_seconds + seconds
+                worker_round = (size - 1) / seconds
+            else:
+                seconds = mail_bare_round(sink, rows)
+                bare_emails, bare_seconds = bare_emails + len(rows), bare_seconds + seconds
+                bare_round = len(rows) / seconds
+        print(
+            f"  round {number + 1}/{rounds}: {size:,} e-mails, worker {worker_round:.0f} / "
+            f"bare {bare_round:.0f} per second = {worker_round / bare_round:.2f}",
+            flush=True,
+        )
+    worker_rate, bare_rate = worker_emails / worker_seconds, bare_emails / bare_seconds
+    print(f"  worker: {count:,} e-mails at {worker_rate:.0f} per second", flush=True)
+    print(f"  bare smtplib: {count:,} e-mails at {bare_rate:.0f} per second", flush=True)
     return worker_rate, bare_rate
 
 

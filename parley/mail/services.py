@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import close_old_connections, transaction
-from django.db.models import F, Q
+from django.db import close_old_connections, connections, router, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_guid import get_guid, set_guid
@@ -156,23 +156,92 @@ def _due_q(now) -> Q:
 def email_claim(*, email_id: int) -> OutgoingEmail | None:
     """Take one due e-mail for sending, or None if it is not due or another worker has it.
 
-    A single conditional UPDATE: of two workers racing for the row, exactly one matches.
+    A single conditional UPDATE: of two workers racing for the row, exactly one matches. It
+    returns the row it claimed (`UPDATE … RETURNING`, PostgreSQL and SQLite 3.35+), so the
+    worker does not read the row again: one query per e-mail fewer than an ORM update.
     """
     now = timezone.now()
-    token = uuid.uuid4().hex
-    claimed = (
-        OutgoingEmail.objects.filter(pk=email_id)
-        .filter(_due_q(now))
-        .update(
-            status=EmailStatus.SENDING,
-            attempts=F("attempts") + 1,
-            lease_expires_at=now + _lease(),
-            claim_token=token,
-        )
+    alias = router.db_for_write(OutgoingEmail)
+    at = connections[alias].ops.adapt_datetimefield_value
+    claimed = OutgoingEmail.objects.raw(
+        _claim_sql(alias, _no_flush_wait(alias)),
+        [
+            EmailStatus.SENDING.value,
+            at(now + _lease()),
+            uuid.uuid4().hex,
+            email_id,
+            EmailStatus.PENDING.value,
+            at(now),
+            EmailStatus.SENDING.value,
+            at(now),
+        ],
+        using=alias,
     )
-    if not claimed:
-        return None
-    return OutgoingEmail.objects.get(pk=email_id, claim_token=token)
+    return next(iter(claimed), None)
+
+
+def _email_mark_sent(email: OutgoingEmail) -> None:
+    alias = router.db_for_write(OutgoingEmail)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            _mark_sent_sql(alias, _no_flush_wait(alias)),
+            [
+                EmailStatus.SENT.value,
+                connections[alias].ops.adapt_datetimefield_value(timezone.now()),
+                email.pk,
+                EmailStatus.SENDING.value,
+                email.claim_token,
+            ],
+        )
+
+
+# The worker's two writes per e-mail (the claim, the sent mark) are written out in SQL:
+# Django's update() returns a count, not the row, and it cannot say how to commit. Only
+# the model's table and column names are formatted in (the fields set no db_column); values
+# are bound. The claim's WHERE is the condition of `_due_q`.
+
+
+@functools.cache
+def _claim_sql(alias: str, no_flush_wait: str) -> str:
+    quote = connections[alias].ops.quote_name
+    table = quote(OutgoingEmail._meta.db_table)
+    returned = ", ".join(
+        f"{table}.{quote(str(field.column))}" for field in OutgoingEmail._meta.concrete_fields
+    )
+    return (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, lease_expires_at = %s, "  # noqa: S608
+        f"claim_token = %s{no_flush_wait} WHERE id = %s AND ((status = %s AND "
+        "(next_attempt_at IS NULL OR next_attempt_at <= %s)) OR (status = %s AND "
+        f"lease_expires_at < %s)) RETURNING {returned}"
+    )
+
+
+@functools.cache
+def _mark_sent_sql(alias: str, no_flush_wait: str) -> str:
+    table = connections[alias].ops.quote_name(OutgoingEmail._meta.db_table)
+    return (
+        f"UPDATE {table} SET status = %s, sent_at = %s, lease_expires_at = NULL, "  # noqa: S608
+        f"next_attempt_at = NULL, claim_token = ''{no_flush_wait} "
+        "WHERE id = %s AND status = %s AND claim_token = %s"
+    )
+
+
+def _no_flush_wait(alias: str) -> str:
+    """On PostgreSQL, outside a caller's transaction: a FROM clause that makes the statement's
+    own commit not wait for the WAL flush (`set_config(…, true)` lasts as long as that
+    transaction). Waiting for the flush was most of what the worker paid per e-mail: 1.3-4.3
+    ms a commit on this disk, against 0.2 ms without.
+
+    Only a crash of the database server itself can lose such a commit (the last fraction of a
+    second of them; the database stays consistent), and then the row is as it was, pending
+    or sending, so the sweep sends it again (after the lease) under the same Message-ID: as
+    after a worker that dies between sending and marking. `email_queue`'s rows, which must
+    not be lost, commit with the change that queues them, as before.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return ""
+    return " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait"
 
 
 def _build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -267,15 +336,7 @@ def email_send(*, email_id: int) -> str:
         _message_deliver(_build_message(email))
     except Exception as error:
         return _email_mark_failed_attempt(email, error)
-    OutgoingEmail.objects.filter(
-        pk=email.pk, status=EmailStatus.SENDING, claim_token=email.claim_token
-    ).update(
-        status=EmailStatus.SENT,
-        sent_at=timezone.now(),
-        lease_expires_at=None,
-        next_attempt_at=None,
-        claim_token="",
-    )
+    _email_mark_sent(email)
     logger.info("e-mail %s sent (attempt %s)", email.pk, email.attempts)
     return "sent"
 

@@ -194,6 +194,63 @@ def test_retry_now_leaves_sent_email_alone(django_capture_on_commit_callbacks: A
     assert len(mail.outbox) == 1
 
 
+def test_claim_returns_the_row_as_stored_after_the_claim(settings: Any) -> None:
+    email = _queue(reply_to=["customer@example.com"], html_body="<p>Body</p>")
+    before = timezone.now()
+
+    claimed = email_claim(email_id=email.pk)
+
+    assert claimed is not None
+    stored = OutgoingEmail.objects.get(pk=email.pk)
+    fields = [field.attname for field in OutgoingEmail._meta.concrete_fields]
+    assert {name: getattr(claimed, name) for name in fields} == {
+        name: getattr(stored, name) for name in fields
+    }
+    assert (claimed.status, claimed.attempts) == (EmailStatus.SENDING, 1)
+    assert claimed.to == ["shop@example.com"]
+    assert claimed.reply_to == ["customer@example.com"]
+    assert len(claimed.claim_token) == 32
+    assert claimed.lease_expires_at is not None
+    assert claimed.lease_expires_at >= before + timedelta(
+        seconds=settings.PARLEY_MAIL_LEASE_SECONDS
+    )
+
+
+LATER = timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("status", "next_attempt_in", "lease_in", "due"),
+    [
+        (EmailStatus.PENDING, -LATER, None, True),
+        (EmailStatus.PENDING, None, None, True),
+        (EmailStatus.PENDING, LATER, None, False),
+        (EmailStatus.SENDING, None, -LATER, True),
+        (EmailStatus.SENDING, None, LATER, False),
+        (EmailStatus.FAILED, None, None, False),
+    ],
+)
+def test_claim_takes_exactly_the_rows_the_sweep_finds_due(
+    status: str, next_attempt_in: timedelta | None, lease_in: timedelta | None, due: bool
+) -> None:
+    now = timezone.now()
+    claimed = _queue()
+    _queue()  # its twin, for the sweep
+    OutgoingEmail.objects.update(
+        status=status,
+        attempts=2,
+        next_attempt_at=None if next_attempt_in is None else now + next_attempt_in,
+        lease_expires_at=None if lease_in is None else now + lease_in,
+    )
+
+    assert (email_claim(email_id=claimed.pk) is not None) is due
+    claimed.refresh_from_db()
+    assert claimed.attempts == (3 if due else 2)
+    OutgoingEmail.objects.filter(pk=claimed.pk).delete()
+    assert email_sweep() == (1 if due else 0)
+    assert len(mail.outbox) == (1 if due else 0)
+
+
 def test_a_claim_whose_worker_died_is_swept_after_its_lease() -> None:
     email = _queue()
     assert email_claim(email_id=email.pk) is not None  # the worker dies here
@@ -267,6 +324,31 @@ def test_admin_lists_outbox_and_retries(
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_claim_and_sent_mark_commit_without_waiting_for_the_flush() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    email = _queue()  # sent at once (autocommit); make it due again
+    _make_due(email)
+    OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.PENDING)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert email_send(email_id=email.pk) == "sent"
+
+    claim, mark = (query["sql"] for query in queries.captured_queries)
+    relaxed = "FROM (SELECT set_config('synchronous_commit', 'off', true))"
+    assert claim.startswith("UPDATE") and relaxed in claim
+    assert mark.startswith("UPDATE") and relaxed in mark
+    with connection.cursor() as cursor:  # the setting ended with each transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
 
 
 @pytest.mark.django_db(transaction=True)
