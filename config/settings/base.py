@@ -102,6 +102,12 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound by the server, and a statement run five times on a connection is
+        # prepared (psycopg's default): PostgreSQL plans the pages' queries once per
+        # connection, not per request. Off behind a pooler in transaction mode older than
+        # PgBouncer 1.21, which cannot keep a prepared statement with its connection.
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://parley")}

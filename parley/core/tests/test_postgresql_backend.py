@@ -87,3 +87,18 @@ def test_a_postgresql_database_url_selects_the_backend():
         assert loader is not None and issubclass(loader, TimestamptzLoader)
         cursor.execute("SELECT '2026-11-27 13:40:18.25+00'::timestamptz")
         assert cursor.fetchone()[0] == datetime(2026, 11, 27, 13, 40, 18, 250000, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_the_statements_a_connection_repeats():
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL pass of CI runs it")
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    with connection.cursor() as cursor:
+        for _ in range(6):  # psycopg prepares a statement on its fifth run
+            cursor.execute("SELECT %s::int + 1 AS parley_prepared_probe", [41])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%parley_prepared_probe%"],
+        )
+        assert cursor.fetchone()[0] == 1
