@@ -4,7 +4,7 @@ touches already joined or prefetched, so a page costs a fixed number of queries.
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Model, QuerySet, Value
+from django.db.models import Count, Model, QuerySet, Subquery, Value
 from django.http import Http404
 
 from parley.catalog.models import OrderItem, Product, ProductImage
@@ -258,6 +258,17 @@ class ConversationRowsQuery:
         column, owner_id = self.owner
         return _owned_page.rows(owner_id, column=column, start=key.start, stop=key.stop)
 
+    def page_with_total(self, start: int, stop: int) -> tuple[list[tuple[Any, ...]], int] | None:
+        """The page and the number of conversations in one query, for the usual page; None
+        for a filtered listing, or when the page is empty (the total is then unknown)."""
+        if self.owner is None:
+            return None
+        column, owner_id = self.owner
+        found = _owned_page_counted.rows(owner_id, column=column, start=start, stop=stop)
+        if not found:
+            return None
+        return [row[:-1] for row in found], found[0][-1]
+
     def explain(self, key: slice) -> str:
         """The database's plan for this page."""
         if self.queryset is not None:
@@ -282,6 +293,18 @@ def _owned_count(owner_id: int, *, column: str) -> QuerySet[Conversation]:
 @compiled_query
 def _owned_page(owner_id: int, *, column: str, start: int, stop: int) -> QuerySet[Conversation]:
     return conversation_queryset_rows().filter(**{column: owner_id})[start:stop]
+
+
+@compiled_query
+def _owned_page_counted(
+    owner_id: int, *, column: str, start: int, stop: int
+) -> QuerySet[Conversation]:
+    # Each row ends with the owner's count, an uncorrelated subquery that PostgreSQL runs
+    # once (an InitPlan) and SQLite once per statement.
+    total = Subquery(_owned_count.build(owner_id, column=column))
+    return (
+        conversation_queryset_rows().filter(**{column: owner_id}).annotate(total=total)[start:stop]
+    )
 
 
 @compiled_query

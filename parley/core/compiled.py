@@ -142,10 +142,8 @@ class CompiledQuery:
         for position, param in enumerate(params):
             if isinstance(param, int) and SENTINEL_BASE - count < param <= SENTINEL_BASE:
                 slots.append((position, SENTINEL_BASE - param))
-        if sorted(index for _, index in slots) != list(range(count)):
-            raise ValueError(
-                f"{self.__name__}: each value must reach the SQL exactly once as a parameter"
-            )
+        if {index for _, index in slots} != set(range(count)):
+            raise ValueError(f"{self.__name__}: each value must reach the SQL as a parameter")
         fields = [select[0] for select in compiler.select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(functions), expression)

@@ -1,4 +1,38 @@
+from typing import Any
+
+from django.core.paginator import Page, PageNotAnInteger
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
+
+# Past any real listing; a larger OFFSET would overflow SQLite's integers.
+MAX_OFFSET = 2**31
+
+
+class OneQueryPaginator(DjangoPaginator):
+    """Django's paginator, which counts before it slices: two queries per page. An object
+    list that can read a page with its total in one query (`page_with_total(start, stop)`,
+    the conversation lists) is read that way; an empty page, or any other list, is
+    paginated as Django does (and a page past the end is still `EmptyPage`)."""
+
+    def page(self, number: Any) -> Page:
+        read = getattr(self.object_list, "page_with_total", None)
+        if read is None:
+            return super().page(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        start = (number - 1) * self.per_page
+        if number < 1 or start > MAX_OFFSET:
+            return super().page(number)  # Django's error, without an absurd OFFSET in SQL
+        found = read(start, start + self.per_page)
+        if found is None:
+            return super().page(number)
+        rows, total = found
+        self.__dict__["count"] = total  # the cached_property, known now
+        return Page(rows, number, self)
 
 
 class PageLimitPagination(PageNumberPagination):
@@ -8,6 +42,7 @@ class PageLimitPagination(PageNumberPagination):
     the default, one above the maximum is clamped, and a bad `page` is `404 Invalid page.`.
     """
 
+    django_paginator_class = OneQueryPaginator
     page_size = 20
     page_size_query_param = "limit"
     max_page_size = 100

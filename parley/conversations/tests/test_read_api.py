@@ -490,9 +490,9 @@ def test_a_bad_or_out_of_range_page_is_404(logged_in, user, page):
 
 # --- Query counts ----------------------------------------------------------------------
 
-# Session and user (2), count (1), page (1), messages (1), order items (1), products with
-# their images (1).
-LIST_QUERIES = 7
+# Session and user (2), the page with its total (1), messages (1), order items (1), products
+# with their images (1).
+LIST_QUERIES = 6
 
 
 def build_busy_user(user, conversations=105, messages_each=12, images_each=4):
