@@ -29,7 +29,7 @@ test: venv
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 # The load benchmark (docs/PERFORMANCE.md) on the local PostgreSQL, Redis and RabbitMQ:
-# about 15 minutes; bench-smoke runs the small profile only, with short runs, for CI.
+# about 10 minutes; bench-smoke runs the small profile only, with short runs, for CI.
 bench: venv
 	$(BIN)/python bench/run.py
 
