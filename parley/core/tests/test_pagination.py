@@ -31,6 +31,10 @@ class Listing:
         self.calls.append(("slice", key.start, key.stop))
         return list(range(self.total))[key]
 
+    def __iter__(self):
+        self.calls.append(("iter",))
+        return iter(range(self.total))
+
 
 def test_a_page_and_its_total_come_from_one_read():
     listing = Listing(45)
