@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from parley.conversations.selectors import conversation_rows_fetch
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
@@ -97,7 +98,7 @@ class SellerConversationListApi(SellerApiMixin, APIView):
         )
         assert page is not None
         return paginator.get_paginated_response(
-            conversation_rows_render(selectors.conversation_rows_fetch(page))
+            conversation_rows_render(conversation_rows_fetch(page))
         )
 
 

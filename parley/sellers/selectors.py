@@ -34,13 +34,10 @@ from parley.conversations.selectors import (
     ConversationRows,
     ConversationRowsQuery,
     conversation_queryset_filter,
-    conversation_rows_fetch,
     conversation_rows_get,
 )
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
-
-__all__ = ["conversation_rows_fetch"]  # the seller API renders its pages through it
 
 STATS_WINDOW = timedelta(days=30)
 RESPONSE_TARGET = timedelta(hours=24)
