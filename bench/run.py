@@ -287,6 +287,7 @@ def query_counts(profile: str, material: dict[str, Any]) -> dict[str, list[int]]
         "DATABASE_URL": database_url(profile),
         "ALLOWED_HOSTS": "testserver",
         "CACHE_URL": "redis://127.0.0.1:6379/13",
+        "DATABASE_PREPARED_STATEMENTS": "true",
         "PARLEY_THROTTLE_RATES": THROTTLES,
         "SESSION_COOKIE_SECURE": "false",
         "LOG_LEVEL": "WARNING",

@@ -97,6 +97,7 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": self.database_url,
             "DATABASE_CONNECT_TIMEOUT": "3",
+            "DATABASE_PREPARED_STATEMENTS": "true",  # as deploy/local.env
             "CACHE_URL": "redis://127.0.0.1:6379/14",
             "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

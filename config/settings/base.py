@@ -102,18 +102,23 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=False):
         # Parameters bound by the server, and a statement run five times on a connection is
         # prepared (psycopg's default): PostgreSQL plans the pages' queries once per
-        # connection, not per request. Off behind a pooler in transaction mode older than
-        # PgBouncer 1.21, which cannot keep a prepared statement with its connection.
+        # connection, not per request. Off by default, as in Django: a pooler in transaction
+        # mode (PgBouncer without max_prepared_statements, RDS Proxy) cannot keep a prepared
+        # statement with its connection. On for direct connections (deploy/local.env).
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://parley")}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["parley.accounts.backends.UserBackend"]
+AUTHENTICATION_BACKENDS = [
+    "parley.accounts.backends.UserBackend",
+    # Only for sessions made before UserBackend, which name it (see parley/accounts/backends.py).
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -90,10 +90,10 @@ def test_a_postgresql_database_url_selects_the_backend():
 
 
 @pytest.mark.django_db
-def test_postgresql_prepares_the_statements_a_connection_repeats():
+def test_postgresql_prepares_repeated_statements_only_when_configured():
     if connection.vendor != "postgresql":
         pytest.skip("the PostgreSQL pass of CI runs it")
-    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    prepared = bool(connection.settings_dict["OPTIONS"].get("server_side_binding"))
     with connection.cursor() as cursor:
         for _ in range(6):  # psycopg prepares a statement on its fifth run
             cursor.execute("SELECT %s::int + 1 AS parley_prepared_probe", [41])
@@ -101,4 +101,4 @@ def test_postgresql_prepares_the_statements_a_connection_repeats():
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
             ["%parley_prepared_probe%"],
         )
-        assert cursor.fetchone()[0] == 1
+        assert cursor.fetchone()[0] == (1 if prepared else 0)
