@@ -105,6 +105,8 @@ class CompiledQuery:
             if isinstance(value, int):
                 flat.append(value)
                 lengths.append(None)
+            elif isinstance(value, str | bytes):
+                raise TypeError(f"{self.__name__}: ids are ints or sequences of ints")
             else:
                 ids = padded(value)
                 flat.extend(ids)
@@ -137,7 +139,13 @@ class CompiledQuery:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return Compiled(None, (), (), (), None, alias)
+            if 0 in lengths or queryset.query.is_empty():  # an empty id list or slice
+                return Compiled(None, (), (), (), None, alias)
+            # Django found a stand-in outside a field's range: the query cannot be compiled
+            # this way (caching "matches nothing" would answer wrongly for real ids).
+            raise ValueError(
+                f"{self.__name__}: a value's field cannot take the stand-ins"
+            ) from None
         slots = []
         for position, param in enumerate(params):
             if isinstance(param, int) and SENTINEL_BASE - count < param <= SENTINEL_BASE:

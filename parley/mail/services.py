@@ -232,10 +232,11 @@ def _no_flush_wait(alias: str) -> str:
     transaction). Waiting for the flush was most of what the worker paid per e-mail: 1.3-4.3
     ms a commit on this disk, against 0.2 ms without.
 
-    Only a crash of the database server itself can lose such a commit (the last fraction of a
-    second of them; the database stays consistent), and then the row is as it was, pending
-    or sending, so the sweep sends it again (after the lease) under the same Message-ID: as
-    after a worker that dies between sending and marking. `email_queue`'s rows, which must
+    Only a crash of the database server itself, or a failover to a standby that had not yet
+    received it (the commit does not wait for a synchronous standby either), can lose such a
+    commit (the last fraction of a second of them; the database stays consistent), and then
+    the row is as it was, pending or sending, so the sweep sends it again (after the lease)
+    under the same Message-ID: as after a worker that dies between sending and marking. `email_queue`'s rows, which must
     not be lost, commit with the change that queues them, as before.
     """
     connection = connections[alias]

@@ -10,6 +10,7 @@ from django.db.models import Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from parley.catalog.models import ProductImage
 from parley.conversations.models import Conversation, Message
 from parley.conversations.tests.factories import ConversationFactory, MessageFactory
 from parley.core.compiled import CompiledQuery, compiled_query, padded
@@ -138,9 +139,9 @@ def test_each_thread_compiles_its_own(threads):
 
 
 def test_a_shape_that_matches_nothing_runs_no_query(threads):
-    query = CompiledQuery(messages_of)
     with CaptureQueriesContext(connection) as context:
-        assert query.rows([]) == []
+        assert CompiledQuery(messages_of).rows([]) == []
+        assert CompiledQuery(owned_page).rows(threads[0].user_id, start=0, stop=0) == []
     assert context.captured_queries == []
 
 
@@ -193,3 +194,19 @@ def test_a_value_may_reach_the_sql_more_than_once(threads):
     for conversation in threads:
         assert query.rows(conversation.user_id) == list(older_than_the_newest(conversation.user_id))
     assert len(query.rows(threads[0].user_id)) == 2
+
+
+def test_a_string_is_not_taken_for_a_list_of_ids(threads):
+    with pytest.raises(TypeError):
+        CompiledQuery(messages_of).rows(str(threads[0].pk))  # type: ignore[arg-type]
+
+
+def test_a_field_that_cannot_take_the_stand_ins_is_refused_not_cached_as_empty(threads):
+    def by_image_order(order):
+        return ProductImage.objects.filter(order=order).values_list("id")
+
+    query = CompiledQuery(by_image_order)
+    with pytest.raises(ValueError, match="stand-ins"):
+        query.rows(1)
+    with pytest.raises(ValueError, match="stand-ins"):
+        query.rows(1)
