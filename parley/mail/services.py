@@ -236,8 +236,9 @@ def _no_flush_wait(alias: str) -> str:
     received it (the commit does not wait for a synchronous standby either), can lose such a
     commit (the last fraction of a second of them; the database stays consistent), and then
     the row is as it was, pending or sending, so the sweep sends it again (after the lease)
-    under the same Message-ID: as after a worker that dies between sending and marking. `email_queue`'s rows, which must
-    not be lost, commit with the change that queues them, as before.
+    under the same Message-ID: as after a worker that dies between sending and marking.
+    `email_queue`'s rows, which must not be lost, commit with the change that queues them,
+    as before.
     """
     connection = connections[alias]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
