@@ -3,9 +3,7 @@
 Each builder returns bytes that lie about what they are in one particular way; the genuine
 files they start from are `parley.support.tests.corpus`'s."""
 
-import io
 import struct
-import zipfile
 
 from parley.support.attachments import DOCX, OOXML_MAIN_CONTENT_TYPES, XLSX
 from parley.support.tests import corpus
@@ -20,14 +18,6 @@ SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
     b"<script>alert(document.cookie)</script></svg>"
 )
-
-
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, data in entries.items():
-            package.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _types(*overrides: tuple[bytes, bytes]) -> bytes:
@@ -61,15 +51,30 @@ def _rels(*relationships: tuple[bytes, bytes, bool]) -> bytes:
     )
 
 
-def _docx(extra: dict[str, bytes], *overrides: tuple[bytes, bytes]) -> bytes:
-    main = (b"/word/document.xml", OOXML_MAIN_CONTENT_TYPES[DOCX])
-    return _zip(
+# The main part of a package: its path and a minimal body.
+WORD_MAIN = ("word/document.xml", b"<w:document/>")
+EXCEL_MAIN = ("xl/workbook.xml", b"<workbook/>")
+
+
+def _package(
+    main: tuple[str, bytes],
+    main_type: bytes,
+    extra: dict[str, bytes],
+    *overrides: tuple[bytes, bytes],
+) -> bytes:
+    """An OOXML package: its content types (the main part's first), the main part, `extra`."""
+    path, body = main
+    return corpus.zip_of(
         {
-            "[Content_Types].xml": _types(main, *overrides),
-            "word/document.xml": b"<w:document/>",
+            "[Content_Types].xml": _types((b"/" + path.encode(), main_type), *overrides),
+            path: body,
             **extra,
         }
     )
+
+
+def _docx(extra: dict[str, bytes], *overrides: tuple[bytes, bytes]) -> bytes:
+    return _package(WORD_MAIN, OOXML_MAIN_CONTENT_TYPES[DOCX], extra, *overrides)
 
 
 # --- Polyglots ------------------------------------------------------------------------------
@@ -103,26 +108,20 @@ def pdf_with_zip() -> bytes:
 
 def docm() -> bytes:
     """A macro-enabled Word document, as Word saves it (to be renamed .docx)."""
-    return _zip(
-        {
-            "[Content_Types].xml": _types(
-                (b"/word/document.xml", DOCM_MAIN), (b"/word/vbaProject.bin", VBA_PROJECT)
-            ),
-            "word/document.xml": b"<w:document/>",
-            "word/vbaProject.bin": corpus.ole("VBA"),
-        }
+    return _package(
+        WORD_MAIN,
+        DOCM_MAIN,
+        {"word/vbaProject.bin": corpus.ole("VBA")},
+        (b"/word/vbaProject.bin", VBA_PROJECT),
     )
 
 
 def xlsm() -> bytes:
-    return _zip(
-        {
-            "[Content_Types].xml": _types(
-                (b"/xl/workbook.xml", XLSM_MAIN), (b"/xl/vbaProject.bin", VBA_PROJECT)
-            ),
-            "xl/workbook.xml": b"<workbook/>",
-            "xl/vbaProject.bin": corpus.ole("VBA"),
-        }
+    return _package(
+        EXCEL_MAIN,
+        XLSM_MAIN,
+        {"xl/vbaProject.bin": corpus.ole("VBA")},
+        (b"/xl/vbaProject.bin", VBA_PROJECT),
     )
 
 
@@ -163,13 +162,10 @@ def docx_with_hyperlink() -> bytes:
 
 def xlsx_with_external_link() -> bytes:
     rels = _rels((b"externalLinkPath", b"file:///\\\\attacker.example\\share\\x.xlsx", True))
-    main = (b"/xl/workbook.xml", OOXML_MAIN_CONTENT_TYPES[XLSX])
-    return _zip(
-        {
-            "[Content_Types].xml": _types(main),
-            "xl/workbook.xml": b"<workbook/>",
-            "xl/externalLinks/_rels/externalLink1.xml.rels": rels,
-        }
+    return _package(
+        EXCEL_MAIN,
+        OOXML_MAIN_CONTENT_TYPES[XLSX],
+        {"xl/externalLinks/_rels/externalLink1.xml.rels": rels},
     )
 
 

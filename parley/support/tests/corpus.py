@@ -44,7 +44,8 @@ def exe() -> bytes:
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64 + b"PE\x00\x00"
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    """A ZIP archive (deflated) of these entries, in this order."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in entries.items():
@@ -62,7 +63,7 @@ def _content_types(main: bytes) -> bytes:
 
 
 def docx() -> bytes:
-    return _zip(
+    return zip_of(
         {
             "[Content_Types].xml": _content_types(OOXML_MAIN_CONTENT_TYPES[DOCX]),
             "word/document.xml": b"<w:document/>",
@@ -71,7 +72,7 @@ def docx() -> bytes:
 
 
 def xlsx() -> bytes:
-    return _zip(
+    return zip_of(
         {
             "[Content_Types].xml": _content_types(OOXML_MAIN_CONTENT_TYPES[XLSX]),
             "xl/workbook.xml": b"<workbook/>",
@@ -80,7 +81,7 @@ def xlsx() -> bytes:
 
 
 def plain_zip() -> bytes:
-    return _zip({"hello.txt": b"not an office file"})
+    return zip_of({"hello.txt": b"not an office file"})
 
 
 def zip_bomb(uncompressed_bytes: int) -> bytes:
