@@ -66,25 +66,15 @@ class CompiledQuery:
         compiled, params = self._prepare(values, shape)
         if compiled.sql is None:
             return []
-        with connections[compiled.alias].cursor() as cursor:
+        connection = connections[compiled.alias]
+        with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.width is not None:
             rows = [row[: compiled.width] for row in rows]
         if compiled.converters:
-            return [self._converted(row, compiled) for row in rows]
+            return [_converted(row, compiled.converters, connection) for row in rows]
         return rows
-
-    @staticmethod
-    def _converted(row: Sequence[Any], compiled: Compiled) -> tuple[Any, ...]:
-        values = list(row)
-        connection = connections[compiled.alias]
-        for position, converters, expression in compiled.converters:
-            value = values[position]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            values[position] = value
-        return tuple(values)
 
     def explain(self, *values: int | Sequence[int], **shape: Hashable) -> str:
         """The database's plan for these values, as `QuerySet.explain()` gives it."""
@@ -159,6 +149,17 @@ class CompiledQuery:
         )
         width = compiler.col_count if compiler.has_extra_select else None
         return Compiled(sql, tuple(params), tuple(slots), converters, width, alias)
+
+
+def _converted(row: Sequence[Any], converters: Any, connection: Any) -> tuple[Any, ...]:
+    """The row with Django's converters applied, as the compiler's `apply_converters` does."""
+    values = list(row)
+    for position, functions, expression in converters:
+        value = values[position]
+        for converter in functions:
+            value = converter(value, expression, connection)
+        values[position] = value
+    return tuple(values)
 
 
 def compiled_query(build: Callable[..., QuerySet[Any]]) -> CompiledQuery:
