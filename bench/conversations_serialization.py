@@ -11,10 +11,10 @@ request into:
                  psycopg receives every row inside execute(); sqlite3 steps through most
                  rows while they are fetched, which lands in `orm` below, so on SQLite this
                  undercounts the database
-  orm            the rest of evaluating the page's querysets: fetching rows, building model
-                 instances, matching prefetched objects
-  serialize      ConversationOutputSerializer(page, many=True).data
-  render         JSON rendering of the response
+  orm            the rest of reading the page (pagination and `conversation_rows_fetch`):
+                 compiled queries, fetching and converting rows
+  serialize      `conversation_rows_render`: the rows into the answer's dicts
+  render         JSON rendering of the response (orjson)
   other          everything else: middleware, session, authentication, pagination, URL routing
 
 and prints the medians and the SQL : Python ratio. It also times the declared (pure DRF)
@@ -45,7 +45,6 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from rest_framework.renderers import JSONRenderer  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from parley.accounts.models import User  # noqa: E402
@@ -60,6 +59,7 @@ from parley.conversations import apis, selectors  # noqa: E402
 from parley.conversations.models import Conversation, Message  # noqa: E402
 from parley.conversations.serializers import ConversationOutputSerializer  # noqa: E402
 from parley.core.pagination import PageLimitPagination  # noqa: E402
+from parley.core.renderers import OrjsonRenderer  # noqa: E402
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -126,8 +126,9 @@ class Stopwatch:
             self.seconds += time.perf_counter() - start
 
 
-def timed_method(owner: type, name: str, watch: Stopwatch) -> Callable[[], None]:
-    """Wrap the method owner.name so that its time accumulates in watch; return the undo."""
+def timed_method(owner: Any, name: str, watch: Stopwatch) -> Callable[[], None]:
+    """Wrap owner.name (a class's method or a module's function) so that its time accumulates
+    in watch; return the undo."""
     had_own = name in owner.__dict__
     original = owner.__dict__.get(name)
     function = getattr(owner, name)
@@ -155,20 +156,6 @@ class SqlTimer:
             return execute(sql, params, many, context)
 
 
-class TimedSerializer:
-    """Stands in for ConversationOutputSerializer in the view, timing `.data` alone."""
-
-    watch = Stopwatch()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.serializer = ConversationOutputSerializer(*args, **kwargs)
-
-    @property
-    def data(self) -> Any:
-        with self.watch.running():
-            return self.serializer.data
-
-
 def measure(user: User, limit: int, runs: int) -> dict[str, list[float]]:
     client = APIClient()
     client.force_login(user)
@@ -179,23 +166,20 @@ def measure(user: User, limit: int, runs: int) -> dict[str, list[float]]:
         k: [] for k in ("total", "sql", "orm", "serialize", "render", "queries")
     }
     for _ in range(runs):
-        sql, fetch, render = SqlTimer(), Stopwatch(), Stopwatch()
-        TimedSerializer.watch = serialize = Stopwatch()
-
-        # The page's querysets (count, page, prefetches) are evaluated in paginate_queryset.
+        sql, fetch, serialize, render = SqlTimer(), Stopwatch(), Stopwatch(), Stopwatch()
+        # The page's rows are read in paginate_queryset and conversation_rows_fetch.
         undo = [
             timed_method(PageLimitPagination, "paginate_queryset", fetch),
-            timed_method(JSONRenderer, "render", render),
+            timed_method(selectors, "conversation_rows_fetch", fetch),
+            timed_method(apis, "conversation_rows_render", serialize),
+            timed_method(OrjsonRenderer, "render", render),
         ]
-        original_serializer = apis.ConversationOutputSerializer
-        apis.ConversationOutputSerializer = TimedSerializer  # type: ignore[misc,assignment]
         try:
             with connection.execute_wrapper(sql):
                 start = time.perf_counter()
                 response = client.get(url)
                 total = time.perf_counter() - start
         finally:
-            apis.ConversationOutputSerializer = original_serializer  # type: ignore[misc]
             for step in undo:
                 step()
         assert response.status_code == 200
@@ -210,7 +194,7 @@ def measure(user: User, limit: int, runs: int) -> dict[str, list[float]]:
 
 
 def rendering_paths(user: User, limit: int, runs: int) -> tuple[float, float]:
-    page = list(selectors.conversation_list_for_user(user)[:limit])
+    page = list(selectors.conversation_queryset_prefetched().filter(user=user)[:limit])
     serializer = ConversationOutputSerializer()
     fast, declared = [], []
     for _ in range(runs):
