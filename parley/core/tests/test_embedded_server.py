@@ -42,12 +42,17 @@ def embedded_server(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Start-up is a migrate-free Django boot, but on a loaded CI machine it can take far
+        # longer than the usual second: wait up to a minute, and stop early if it died.
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                urllib.request.urlopen(base + "/csrf_token/", timeout=2)
+                urllib.request.urlopen(base + "/csrf_token/", timeout=5)
                 break
             except OSError:
-                time.sleep(0.1)
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         yield base
     finally:
         server.terminate()
