@@ -10,6 +10,9 @@ from rest_framework.test import APIClient
 
 from parley.accounts.tests.factories import PASSWORD, UserFactory
 
+# `browser` and `page`: a real headless Chromium for the tests that need one.
+pytest_plugins = ["parley.core.tests.browser"]
+
 
 class StorefrontClient(APIClient):
     """An API client that checks CSRF as production does and can fetch a token first."""
