@@ -13,9 +13,13 @@ DUPLICATE_EMAIL = "A user with this e-mail address already exists."
 BAD_CREDENTIALS = "Unable to log in with the provided credentials."
 
 
-@transaction.atomic
 def user_register(*, email: str, password: str, **profile: Any) -> User:
-    """A registered customer. The unique index decides a duplicate, also under a race."""
+    """A registered customer. The unique index decides a duplicate, also under a race.
+
+    The password is hashed before the transaction: on SQLite a transaction takes the write
+    lock when it begins, and holding it through the deliberately slow hash made parallel
+    registrations queue for the lock until they timed out (503).
+    """
     candidate = User(email=email, user_type=UserType.REGISTERED, **profile)
     try:
         validate_password(password, user=candidate)
