@@ -1,12 +1,13 @@
-# Parley: `make run` serves the demo shop, `make test` runs the whole suite.
-# Both build the virtual environment from nothing when it is missing or stale.
+# Parley: `make run` serves the demo shop, `make test` runs the whole suite; `make dev` is
+# `make run` with autoreload and DEBUG, for working on Parley. Each builds the virtual
+# environment from nothing when it is missing or stale.
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck check venv clean prod bench bench-smoke
+.PHONY: run dev demo test lint typecheck check venv clean prod bench bench-smoke
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +16,18 @@ $(BIN)/.installed: requirements.lock
 
 venv: $(BIN)/.installed
 
-run: venv
+# The embedded default on waitress (DEBUG off, static files by WhiteNoise, one process).
+run: venv demo
+	$(BIN)/python manage.py serve_embedded 127.0.0.1:$(PORT)
+
+# The same on Django's autoreloading development server, with DEBUG on, for working on Parley.
+dev: venv demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+demo: venv
 	mkdir -p var/mail
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --write var/demo.json
-	$(BIN)/python manage.py serve_embedded 127.0.0.1:$(PORT)
 
 # The production stack (gunicorn, Celery worker and beat) on PostgreSQL, Redis and RabbitMQ.
 prod: venv

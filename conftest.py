@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from parley.accounts.tests.factories import PASSWORD, UserFactory
 
-# `browser` and `page`: a real headless Chromium for the tests that need one.
-pytest_plugins = ["parley.core.tests.browser"]
+# `browser` and `page`: a real headless Chromium; `migrated_sqlite`: a database for real servers.
+pytest_plugins = ["parley.core.tests.browser", "parley.core.tests.servers"]
 
 
 class StorefrontClient(APIClient):

@@ -14,7 +14,9 @@ VAR_DIR = Path(env.str("PARLEY_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="parley-development-only-not-a-secret")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Loopback only by default: `make run` listens on 127.0.0.1. Behind a reverse proxy, name the
+# host(s) the proxy forwards (the Host header it sends).
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -24,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # make dev serves static files as make run does
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -46,6 +49,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "parley.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,8 +159,13 @@ USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
 
+# --- Static files (the admin's and the API docs') ------------------------------------------
+# WhiteNoise serves them in every mode. Here (make run, make dev, the tests) straight from the
+# installed apps: no collect step, nothing to go stale after an upgrade. Production collects
+# them into STATIC_ROOT, compressed (config/settings/production.py).
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT: Path | None = None
+WHITENOISE_USE_FINDERS = True
 
 # --- Files --------------------------------------------------------------------------------
 # Attachments live in private storage: MEDIA_URL is never routed, and staff download them
@@ -313,6 +322,11 @@ SPECTACULAR_SETTINGS = {
         "parley.core.schema.add_links",
     ],
 }
+
+# --- Serving ------------------------------------------------------------------------------
+# `make run` serves on waitress (parley/core/management/commands/serve_embedded.py) with this
+# many threads; production serves on gunicorn (deploy/gunicorn.conf.py).
+PARLEY_EMBEDDED_THREADS = env.int("PARLEY_EMBEDDED_THREADS", default=8)
 
 PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", default=1000)
 

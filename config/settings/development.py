@@ -1,6 +1,4 @@
-"""`make run`: the embedded default (SQLite, file mail under var/mail, no broker)."""
+"""The embedded default (SQLite, file mail under var/mail, no broker): `make run` serves it on
+waitress with DEBUG off; `make dev` on Django's autoreloading server with DEBUG on."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
-
-DEBUG = env.bool("DEBUG", default=True)

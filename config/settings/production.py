@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, MIDDLEWARE, STORAGES, env
+from config.settings.base import LOGGING, STORAGES, VAR_DIR, env
 
 DEBUG = False
 if not env.str("SECRET_KEY", default=""):
@@ -24,9 +24,8 @@ ANYMAIL = env.json("ANYMAIL", default={})
 LOG_FORMAT = env.str("PARLEY_LOG_FORMAT", default="json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
-# The admin and API docs assets, collected into STATIC_ROOT and served by WhiteNoise.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-)
+# The admin and API docs assets, collected into STATIC_ROOT (deploy/prod-up runs collectstatic)
+# with compressed copies, and served from there by WhiteNoise.
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = False
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}

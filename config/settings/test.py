@@ -1,7 +1,7 @@
 """The test suite: SQLite in memory unless DATABASE_URL names PostgreSQL."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, env
+from config.settings.base import ALLOWED_HOSTS, DATABASES, env
 
 if "DATABASE_URL" not in env.ENVIRON:
     DATABASES["default"] = {
@@ -16,4 +16,8 @@ CONSTANCE_DATABASE_CACHE_BACKEND = None  # a local-memory cache: read settings f
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = ""
 DEBUG = False
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the test client's host
+# Each test client loads the middleware anew: look static files up when asked, rather than
+# listing every one of them for each client.
+WHITENOISE_AUTOREFRESH = True
 PARLEY_MAIL_SEND_IN_THREAD = False  # tests run the send task inline after the commit
