@@ -3,8 +3,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from parley.core.wsgi import measure_chunked_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-application = get_wsgi_application()
+
+application = measure_chunked_bodies(get_wsgi_application())
 
 # Every request leaves reference cycles behind (Django's and DRF's request, view and response
 # point at each other), and they hold the page they served until CPython's full collection,

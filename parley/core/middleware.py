@@ -7,12 +7,20 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
+def body_cap(content_type: str) -> int:
+    """The largest body of this type: multipart (which may carry a file) or anything else."""
+    if content_type.startswith("multipart/"):
+        return settings.PARLEY_MAX_MULTIPART_BODY_BYTES
+    return settings.PARLEY_MAX_JSON_BODY_BYTES
+
+
 class BodySizeLimitMiddleware:
     """Refuse an over-large body from its declared length, before anything reads it.
 
     JSON and forms are capped at PARLEY_MAX_JSON_BODY_BYTES, multipart (which may carry a
     file) at PARLEY_MAX_MULTIPART_BODY_BYTES. A body without a length is read as empty by
-    Django's WSGI handler, so it cannot slip past. Files are capped again while they stream
+    Django's WSGI handler, so it cannot slip past; a chunked one is measured before Django sees
+    it (parley.core.wsgi). Files are capped again while they stream
     (parley.core.uploads), since a multipart body can hold several.
     """
 
@@ -24,16 +32,14 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.startswith("multipart/"):
-            cap = settings.PARLEY_MAX_MULTIPART_BODY_BYTES
-        else:
-            cap = settings.PARLEY_MAX_JSON_BODY_BYTES
+        cap = body_cap(request.META.get("CONTENT_TYPE", ""))
         if length > cap:
+            # No `Connection: close`: a WSGI application may not set hop-by-hop headers (PEP
+            # 3333; waitress and wsgiref refuse the response). The server reads and discards
+            # what the client still sends, or closes the connection itself.
             response = JsonResponse(
                 {"detail": f"Request body too large: at most {cap} bytes."}, status=413
             )
-            response["Connection"] = "close"
             # Answered before SecurityMiddleware runs, so set what it would have set.
             response["X-Content-Type-Options"] = "nosniff"
             return response
