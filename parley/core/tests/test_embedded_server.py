@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from parley.core.tests.servers import embedded_server
+from parley.core.tests.servers import RunningServer, embedded_server
 
 
 @pytest.fixture
-def embedded(migrated_sqlite: Path, tmp_path: Path) -> Iterator[str]:
+def embedded(migrated_sqlite: Path, tmp_path: Path) -> Iterator[RunningServer]:
     with embedded_server(
         migrated_sqlite, tmp_path, PARLEY_THROTTLE_RATES="login=100000/min"
     ) as server:
-        yield server.base
+        yield server
 
 
 def _register(base: str, n: int) -> int:
@@ -35,7 +35,10 @@ def _register(base: str, n: int) -> int:
         return error.code
 
 
-def test_parallel_writes_on_sqlite_all_succeed(embedded: str) -> None:
+def test_parallel_writes_on_sqlite_all_succeed(embedded: RunningServer) -> None:
     with ThreadPoolExecutor(max_workers=12) as pool:
-        statuses = list(pool.map(lambda n: _register(embedded, n), range(24)))
+        statuses = list(pool.map(lambda n: _register(embedded.base, n), range(24)))
     assert statuses == [201] * 24
+    # One process, no fork: the mail sweeper was started once, by the only process.
+    started = "embedded periodic job parley.mail.services.email_sweep started"
+    assert embedded.log.read_text().count(started) == 1
