@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("parley.accounts.urls")),
     path("", include("parley.ops.urls")),
     path("", include("parley.support.urls")),
+    path("", include("parley.catalog.urls")),
     path("", include("parley.conversations.urls")),
     path("", include("parley.sellers.urls")),
 ]

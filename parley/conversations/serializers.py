@@ -16,7 +16,8 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from parley.accounts.serializers import UserSummarySerializer
-from parley.catalog.models import DataSource, OrderItem, Product, ProductImage
+from parley.catalog.models import DataSource, OrderItem, Product
+from parley.catalog.serializers import ProductOutputSerializer
 from parley.conversations.models import (
     Conversation,
     ConversationType,
@@ -30,24 +31,6 @@ from parley.conversations.selectors import (
     ConversationRows,
 )
 from parley.core.validators import IdField
-
-
-class ProductImageOutputSerializer(serializers.ModelSerializer[ProductImage]):
-    pk = serializers.IntegerField(source="id")
-    product = serializers.IntegerField(source="product_id")
-
-    class Meta:
-        model = ProductImage
-        fields = ("pk", "product", "image", "order", "height", "width")
-
-
-class ProductOutputSerializer(serializers.ModelSerializer[Product]):
-    pk = serializers.IntegerField(source="id")
-    product_images = ProductImageOutputSerializer(many=True)
-
-    class Meta:
-        model = Product
-        fields = ("pk", "sku", "name", "product_images")
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer[OrderItem]):

@@ -8,7 +8,6 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from parley.conversations.serializers import (
     MessageOutputSerializer,
     conversation_rows_render,
 )
+from parley.core.apis import path_id
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.validators import TextField
@@ -27,21 +27,12 @@ from parley.sellers import selectors, services
 from parley.sellers.authentication import SellerApiMixin, request_seller
 from parley.sellers.serializers import PublicQuestionSerializer
 
-MAX_ID = 2**63 - 1
 UNAUTHORIZED = OpenApiResponse(
     description="No token, or a malformed, unknown or revoked one (`WWW-Authenticate: Token`)"
 )
 THROTTLED = OpenApiResponse(description="Over the `seller` rate of this token")
 # In a query string an unencoded `+` arrives as a space: `...T10:00:00 03:00` meant `+03:00`.
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
-
-
-def path_id(raw: str) -> int:
-    """An id from the path: any segment reaches the view, so a malformed or absurd one is a
-    JSON 404 rather than a database error."""
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
-        raise NotFound()
-    return int(raw)
 
 
 class SellerConversationFilterSerializer(ConversationFilterSerializer):

@@ -91,6 +91,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "users/conversations/"): "users_list",
     ("POST", "users/conversations/"): "users_open",  # and users_append, the same operation
     ("GET", "users/conversations/<str:conversation_id>/"): "users_detail",
+    ("GET", "users/orders/"): "users_orders",
+    ("GET", "users/orders/<str:order_id>/"): "users_order",
     ("GET", "seller/conversations/"): "seller_list",
     ("GET", "seller/conversations/stats/"): "seller_stats",
     ("GET", "seller/conversations/<str:conversation_id>/"): "seller_detail",
@@ -116,6 +118,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "users_detail": sellers_matrix.EXPECTED["users_detail"] | {"staff": 404},
     "users_append": sellers_matrix.EXPECTED["users_append"] | {"staff": 400},
     "users_open": sellers_matrix.EXPECTED["users_open"] | {"staff": 201},
+    "users_orders": sellers_matrix.EXPECTED["users_orders"] | {"staff": 200},
+    "users_order": sellers_matrix.EXPECTED["users_order"] | {"staff": 404},
     "csrf_token": EVERYONE_200,
     "registration": dict.fromkeys(PRINCIPALS, 201),
     "login": EVERYONE_200,
@@ -224,6 +228,8 @@ def test_authorization_matrix(
         assert (world.conversation.pk in listed) == (principal == owner)
         if principal == "staff":
             assert listed == []  # staff have no conversations of their own, and see no one's
+    if expected == 200 and endpoint == "users_orders" and principal == "staff":
+        assert response.json()["results"] == []  # staff have no orders, and see no one's
     if expected == 200 and endpoint == "current_user":
         me = {"customer": world.customer, "other_customer": world.other_customer}.get(
             principal, staff

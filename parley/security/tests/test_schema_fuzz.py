@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from parley.accounts.tests.factories import UserFactory
-from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
+from parley.catalog.tests.factories import DataSourceFactory, OrderItemFactory, ProductFactory
 from parley.conversations import services as conversation_services
 from parley.sellers.tests.factories import token_issue
 from parley.support.tests.factories import ContactSubjectFactory
@@ -65,6 +65,7 @@ class Identities:
     product_pk: int = 0
     subject_pk: int = 0
     conversation_pk: int = 0
+    order_pk: int = 0
 
 
 def _session_for(user: Any) -> str:
@@ -129,6 +130,8 @@ def flatmap_path_parameters(context: Any, path_parameters: Any) -> Any:
         real["product_id"] = Identities.product_pk
     if "conversation_id" in real:
         real["conversation_id"] = Identities.conversation_pk
+    if "order_id" in real:
+        real["order_id"] = Identities.order_pk
     return st.sampled_from([path_parameters, real])
 
 
@@ -167,7 +170,9 @@ def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: 
         content_id=seller.pk,
         user_type="registered",
     )
+    order = OrderItemFactory.create(order__user=customer, product=product).order
     _, key = token_issue(seller)
+    Identities.order_pk = order.pk
     Identities.user, Identities.seller_key = customer, key
     Identities.seller_pk, Identities.product_pk = seller.pk, product.pk
     Identities.subject_pk, Identities.conversation_pk = subject.pk, conversation.pk

@@ -11,7 +11,12 @@ import pytest
 from django.core import mail
 
 from parley.accounts.tests.factories import UserFactory
-from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
+from parley.catalog.tests.factories import (
+    DataSourceFactory,
+    OrderFactory,
+    OrderItemFactory,
+    ProductFactory,
+)
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, Message
 from parley.mail.models import OutgoingEmail
@@ -41,6 +46,7 @@ class World:
     product: Any
     conversation: Conversation
     keys: dict[str, str]
+    order: Any
 
 
 @pytest.fixture
@@ -58,6 +64,9 @@ def world() -> World:
         item_content="product",
         item_id=product.pk,
     ).conversation
+    order = OrderFactory.create(user=customer)
+    OrderItemFactory.create(order=order, product=product)
+    OrderItemFactory.create(order=OrderFactory.create(user=other_customer, email=customer.email))
     _, seller_key = token_issue(seller)
     revoked, revoked_key = token_issue(seller)
     seller_services.seller_token_revoke(token=revoked)
@@ -83,6 +92,7 @@ def world() -> World:
             "revoked_token": revoked_key,
             "malformed_token": "psk_not-a-key",
         },
+        order=order,
     )
 
 
@@ -160,6 +170,14 @@ def users_open(client: Any, world: World) -> Any:
     )
 
 
+def users_orders(client: Any, world: World) -> Any:
+    return client.get("/users/orders/")
+
+
+def users_order(client: Any, world: World) -> Any:
+    return client.get(f"/users/orders/{world.order.pk}/")
+
+
 def seller_list(client: Any, world: World) -> Any:
     return client.get("/seller/conversations/")
 
@@ -185,6 +203,8 @@ ENDPOINTS: dict[str, Call] = {
     "users_detail": users_detail,
     "users_append": users_append,
     "users_open": users_open,
+    "users_orders": users_orders,
+    "users_order": users_order,
     "seller_list": seller_list,
     "seller_detail": seller_detail,
     "seller_answer": seller_answer,
@@ -199,6 +219,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "users_detail": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
     "users_append": {**_NOT_A_CUSTOMER, "customer": 201, "other_customer": 400},
     "users_open": {**_NOT_A_CUSTOMER, "customer": 201, "other_customer": 201},
+    "users_orders": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 200},
+    "users_order": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
     "seller_list": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
     "seller_detail": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_answer": {**_NOT_A_SELLER, "seller": 201, "other_seller": 404},
@@ -235,6 +257,10 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
         owner = "customer" if endpoint.startswith("users") else "seller"
         assert (world.conversation.pk in listed) == (principal == owner)
         assert len(listed) == 1  # its own conversation, and never the other one
+    if expected == 200 and endpoint == "users_orders":
+        listed = [order["id"] for order in response.json()["results"]]
+        assert (listed == [world.order.pk]) == (principal == "customer")
+        assert len(listed) == 1  # its own order, never the other customer's
     if endpoint == "seller_stats" and expected == 200:
         own = world.seller if principal == "seller" else world.other_seller
         waiting = Message.objects.get(conversation__datasource=own).created_date
