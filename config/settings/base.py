@@ -1,9 +1,11 @@
 """Settings shared by every mode. Development defaults are safe; secrets have none in production."""
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django_guid.integrations import CeleryIntegration
 
 from config.env import BASE_DIR, env
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "parley.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "parley.core.throttles.StorefrontCeilingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -270,6 +273,7 @@ THROTTLE_RATES_SHIPPED = {
     "login": "10/min",
     "conversation_create": "30/min",
     "seller": "600/min",
+    "storefront": "1200/min",  # API.md §6: all unsafe requests from one storefront server
 }
 
 
@@ -285,6 +289,17 @@ def _throttle_rates(raw: str) -> dict[str, str]:
         rates[scope] = rate or None  # type: ignore[assignment]
     return rates
 
+
+# The storefront's servers (addresses or CIDR networks). Its proxy drops X-Forwarded-For, so
+# from these the per-client throttles count the shopper instead (API.md §6, docs/storefront.md).
+PARLEY_STOREFRONT_NETWORKS = [
+    entry.strip() for entry in env.list("PARLEY_STOREFRONT_NETWORKS", default=[]) if entry.strip()
+]
+for _network in PARLEY_STOREFRONT_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"PARLEY_STOREFRONT_NETWORKS: {_error}") from None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["parley.core.authentication.CsrfSessionAuthentication"],

@@ -32,7 +32,7 @@ class RegistrationApi(APIView):
     """CSRF-exempt, as the storefront calls it from its server; throttled by `login` instead."""
 
     authentication_classes: list[type] = []
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginAccountThrottle]
 
     class InputSerializer(serializers.Serializer):
         email = EmailAddressField()

@@ -1,27 +1,73 @@
-import hashlib
+"""Every throttle scope (API.md §1, §6). Behind the storefront's proxy every shopper has the
+proxy's address, so the per-client scopes count the shopper there (parley.core.callers), and
+the contact form and login also count per submitted e-mail, wherever a request comes from."""
 
+import math
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from parley.core.callers import client_address, digest, is_from_storefront, shopper_ident
 
-class ClientAddressThrottle(AnonRateThrottle):
-    """Per client address, logged in or not. The address comes from DRF's get_ident, which
-    believes X-Forwarded-For only as far as PARLEY_TRUSTED_PROXY_COUNT allows."""
+
+class ClientThrottle(SimpleRateThrottle):
+    """Per client, logged in or not: the client address (DRF's get_ident, which believes
+    X-Forwarded-For only as far as PARLEY_TRUSTED_PROXY_COUNT allows), or from the
+    storefront's servers the shopper behind them."""
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": shopper_ident(request)}
 
 
-class ContactUsThrottle(ClientAddressThrottle):
+class ContactUsThrottle(ClientThrottle):
     scope = "contact_us"
 
 
-class ContactUsDailyThrottle(ClientAddressThrottle):
+class ContactUsDailyThrottle(ClientThrottle):
     scope = "contact_us_daily"
 
 
-class LoginThrottle(ClientAddressThrottle):
+class LoginThrottle(ClientThrottle):
+    scope = "login"
+
+
+def _submitted_email(request: Request) -> str | None:
+    data = request.data
+    email = data.get("email") if hasattr(data, "get") else None
+    if not isinstance(email, str) or not email.strip():
+        return None
+    return email.strip().lower()
+
+
+class SubmittedEmailThrottle(SimpleRateThrottle):
+    """The scope's rate per submitted `email` too (lower-cased), so neither many addresses nor
+    many shoppers can pile on one address. Its own key, beside the client's."""
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        email = _submitted_email(request)
+        if email is None:
+            return None
+        return f"throttle_{self.scope}_email_{digest(email)}"
+
+
+class ContactUsEmailThrottle(SubmittedEmailThrottle):
+    scope = "contact_us"
+
+
+class ContactUsDailyEmailThrottle(SubmittedEmailThrottle):
+    scope = "contact_us_daily"
+
+
+class LoginAccountThrottle(SubmittedEmailThrottle):
+    """The `login` rate per account, so spreading guesses over addresses does not help;
+    registration counts against it too."""
+
     scope = "login"
 
 
@@ -36,14 +82,32 @@ class ConversationCreateThrottle(UserThrottle):
     scope = "conversation_create"
 
 
-class LoginAccountThrottle(SimpleRateThrottle):
-    """The `login` rate per account too, so spreading guesses over addresses does not help."""
+class StorefrontThrottle(SimpleRateThrottle):
+    """The ceiling of one storefront server: all its unsafe requests together."""
 
-    scope = "login"
+    scope = "storefront"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        email = request.data.get("email") if hasattr(request.data, "get") else None
-        if not isinstance(email, str) or not email.strip():
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or not is_from_storefront(request):
             return None
-        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        return f"throttle_login_account_{ident}"
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+class StorefrontCeilingMiddleware:
+    """Applies the `storefront` scope to every unsafe request, whatever view it reaches, and
+    answers 429 as the throttled views do."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.PARLEY_STOREFRONT_NETWORKS:
+            throttle = StorefrontThrottle()
+            if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+                wait = throttle.wait()
+                refusal = Throttled(wait)
+                response = JsonResponse({"detail": str(refusal.detail)}, status=429)
+                if wait is not None:
+                    response["Retry-After"] = str(math.ceil(wait))
+                return response
+        return self.get_response(request)

@@ -11,7 +11,12 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from parley.core.exceptions import ApplicationError
-from parley.core.throttles import ContactUsDailyThrottle, ContactUsThrottle
+from parley.core.throttles import (
+    ContactUsDailyEmailThrottle,
+    ContactUsDailyThrottle,
+    ContactUsEmailThrottle,
+    ContactUsThrottle,
+)
 from parley.core.validators import EmailAddressField, IdField, SingleLineField, TextField
 from parley.support import selectors, services
 from parley.support.attachments import CheckedAttachment, attachment_check
@@ -43,9 +48,15 @@ class StrictStringField(SingleLineField):
 
 
 class ContactUsApi(APIView):
-    """Public, CSRF-checked (the default authentication), throttled per client address."""
+    """Public, CSRF-checked (the default authentication), throttled per client (the shopper
+    behind the storefront) and per submitted e-mail."""
 
-    throttle_classes = [ContactUsThrottle, ContactUsDailyThrottle]
+    throttle_classes = [
+        ContactUsThrottle,
+        ContactUsDailyThrottle,
+        ContactUsEmailThrottle,
+        ContactUsDailyEmailThrottle,
+    ]
 
     OPTIONAL_FIELDS = ("phone", "file", "order", "operation")
 
