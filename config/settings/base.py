@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parley.mail.tasks.email_sweep",
         "schedule": PARLEY_MAIL_SWEEP_INTERVAL_SECONDS,
     },
+    "idempotency-key-sweep": {
+        "task": "parley.core.tasks.idempotency_key_sweep",
+        "schedule": PARLEY_MAIL_SWEEP_INTERVAL_SECONDS,
+    },
 }
 
 # --- Dynamic settings ---------------------------------------------------------------------

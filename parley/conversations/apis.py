@@ -18,6 +18,7 @@ from parley.conversations.serializers import (
     ConversationOutputSerializer,
     conversation_rows_render,
 )
+from parley.core.idempotency import idempotent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST
@@ -141,6 +142,7 @@ class ConversationListCreateApi(APIView):
         },
         summary="Open a conversation with a seller, or write into one of your own",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.ConversationMessageInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

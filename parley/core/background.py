@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 # Dotted paths of callables run every PARLEY_MAIL_SWEEP_INTERVAL_SECONDS in embedded mode.
 EMBEDDED_PERIODIC_JOBS: list[str] = [
     "parley.mail.services.email_sweep",  # retries pending mail with no broker and no beat
+    "parley.core.idempotency.idempotency_key_sweep",  # deletes Idempotency-Keys past 24 hours
 ]
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 
 def drop_slashless_twins(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
@@ -49,6 +51,25 @@ class AutoSchema(SpectacularAutoSchema):
             name = prefix + name
         return name
 
+    def _is_idempotent(self) -> bool:
+        handler = getattr(self.view, self.method.lower(), None)
+        return bool(getattr(handler, "idempotent", False))
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._is_idempotent():
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="1 to 255 printable ASCII characters. A repeat with the same "
+                    "key and body answers the first answer again and does nothing else; kept "
+                    "24 hours per caller.",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(
         self, direction: Literal["request", "response"] = "response"
     ) -> dict[str, Any]:
@@ -78,6 +99,9 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = _error("Not found (or invalid page)", _DETAIL)
         if getattr(view, "throttle_classes", None):
             errors["429"] = _error("Throttled; see Retry-After", _DETAIL)
+        if self._is_idempotent():
+            errors["409"] = _error("A request with this Idempotency-Key is in progress", _DETAIL)
+            errors["422"] = _error("This Idempotency-Key was used for another request", _DETAIL)
         for code, body in errors.items():
             declared = responses.setdefault(code, body)
             # A view that names an error only to describe it still answers the shared body:

@@ -20,6 +20,7 @@ from parley.conversations.serializers import (
     conversation_rows_render,
 )
 from parley.core.apis import path_id
+from parley.core.idempotency import idempotent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.validators import TextField
@@ -140,6 +141,7 @@ class SellerMessageCreateApi(SellerApiMixin, APIView):
         },
         summary="Answer one of the seller's conversations",
     )
+    @idempotent
     def post(self, request: Request, conversation_id: str) -> Response:
         conversation_pk = path_id(conversation_id)
         serializer = self.SellerMessageInputSerializer(data=request.data)

@@ -35,6 +35,11 @@ class SellerPrincipal:
         self.token = token
         self.datasource: DataSource = token.datasource
 
+    @property
+    def idempotency_scope(self) -> str:
+        """Idempotency keys are the seller's, whichever of its tokens sends them."""
+        return f"seller:{self.datasource.pk}"
+
     def __str__(self) -> str:
         return f"seller {self.datasource.name} via {self.token}"
 

@@ -11,6 +11,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from parley.core.exceptions import ApplicationError
+from parley.core.idempotency import idempotent
 from parley.core.throttles import (
     ContactUsDailyEmailThrottle,
     ContactUsDailyThrottle,
@@ -110,6 +111,7 @@ class ContactUsApi(APIView):
         },
         summary="Send a message to the shop",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=self._input(request))
         serializer.is_valid(raise_exception=True)

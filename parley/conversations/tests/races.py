@@ -7,6 +7,7 @@ file database configured like production's (IMMEDIATE transactions, WAL, busy ti
 `python -m parley.conversations.tests.races <race> '<json arguments>'` prints the result.
 """
 
+import importlib
 import json
 import os
 import subprocess
@@ -121,10 +122,11 @@ RACES: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def race(name: str, **arguments: Any) -> dict[str, Any]:
-    """Run a race here (PostgreSQL) or, on SQLite, in a child process on a file database."""
+def race(name: str, *, module: str = __name__, **arguments: Any) -> dict[str, Any]:
+    """Run a race here (PostgreSQL) or, on SQLite, in a child process on a file database.
+    `module` holds the race in its RACES and runs `main(RACES)` as a script."""
     if connection.vendor != "sqlite":
-        return RACES[name](**arguments)
+        return importlib.import_module(module).RACES[name](**arguments)
     base_dir = Path(settings.BASE_DIR)
     with tempfile.TemporaryDirectory() as directory:
         env = {
@@ -134,7 +136,7 @@ def race(name: str, **arguments: Any) -> dict[str, Any]:
             "PYTHONPATH": str(base_dir),
         }
         completed = subprocess.run(
-            [sys.executable, "-m", "parley.conversations.tests.races", name, json.dumps(arguments)],
+            [sys.executable, "-m", module, name, json.dumps(arguments)],
             cwd=base_dir,
             env=env,
             capture_output=True,
@@ -147,7 +149,7 @@ def race(name: str, **arguments: Any) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(races: dict[str, Callable[..., dict[str, Any]]] | None = None) -> None:
     import django
     from django.core.management import call_command
 
@@ -157,7 +159,7 @@ def main() -> None:
     ), "run on a file database"
     call_command("migrate", verbosity=0)
     name, arguments = sys.argv[1], json.loads(sys.argv[2])
-    print(json.dumps(RACES[name](**arguments)))
+    print(json.dumps((RACES if races is None else races)[name](**arguments)))
 
 
 if __name__ == "__main__":
