@@ -47,12 +47,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "parley.core.middleware.CommittedAnswerMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
     "parley.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.core.throttles.StorefrontCeilingMiddleware",
+    "parley.core.middleware.NoCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -304,6 +306,17 @@ for _network in PARLEY_STOREFRONT_NETWORKS:
         ipaddress.ip_network(_network, strict=False)
     except ValueError as _error:
         raise ImproperlyConfigured(f"PARLEY_STOREFRONT_NETWORKS: {_error}") from None
+
+# The endpoints the storefront proxies (API.md §3, §4, §6 orders; §7 unread joins here): they
+# never set a cookie, since the proxy folds several Set-Cookie headers into one broken cookie.
+PARLEY_COOKIELESS_URL_NAMES = [
+    "contact-us-subjects",
+    "contact-us",
+    "conversation-list",
+    "conversation-detail",
+    "order-list",
+    "order-detail",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["parley.core.authentication.CsrfSessionAuthentication"],

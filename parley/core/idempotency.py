@@ -28,6 +28,7 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 
 from parley.core.callers import csrf_cookie_secret, digest
+from parley.core.middleware import committed_answer_keep
 from parley.core.models import IdempotencyKey
 
 logger = logging.getLogger(__name__)
@@ -169,43 +170,65 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def idempotent(handler: Handler) -> Handler:
-    """Make a view's POST handler honour `Idempotency-Key`. It runs after authentication,
-    CSRF and throttling, so the key is the caller's and a refused request claims nothing."""
+    """Make a POST handler that creates something honour `Idempotency-Key`, and make its
+    committed answer final. It runs after authentication, CSRF and throttling, so the key is
+    the caller's and a refused request claims nothing. A 2xx from the handler means the
+    request committed: from there on its answer is that 2xx, whatever fails after (rendering,
+    keeping the key's answer, the middlewares: parley.core.middleware.CommittedAnswerMiddleware).
+    """
 
     @functools.wraps(handler)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Any:
+        claimed: IdempotencyKey | None = None
         raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
-        if raw is None:
-            return handler(view, request, *args, **kwargs)
-        key = idempotency_key_check(raw)
-        scope = caller_scope(request)
-        if scope is None:
-            return handler(view, request, *args, **kwargs)
-        claim = idempotency_key_claim(
-            scope=scope, key=key, fingerprint=request_fingerprint(request)
-        )
-        if claim.replay is not None:
-            stored = claim.replay
-            return HttpResponse(
-                bytes(stored.response_body),
-                status=stored.status_code,
-                content_type=stored.content_type or None,
-            )
-        assert claim.key is not None
+        if raw is not None:
+            key = idempotency_key_check(raw)
+            scope = caller_scope(request)
+            if scope is not None:
+                fingerprint = request_fingerprint(request)
+                claim = idempotency_key_claim(scope=scope, key=key, fingerprint=fingerprint)
+                if claim.replay is not None:
+                    return _replay(claim.replay)
+                claimed = claim.key
         try:
             response = handler(view, request, *args, **kwargs)
         except BaseException:
-            idempotency_key_release(claimed=claim.key)
+            if claimed is not None:
+                idempotency_key_release(claimed=claimed)
             raise
         if not 200 <= response.status_code < 300:
-            idempotency_key_release(claimed=claim.key)
+            if claimed is not None:
+                idempotency_key_release(claimed=claimed)
             return response
-        response = view.finalize_response(request, response, *args, **kwargs)
-        render = getattr(response, "render", None)
-        if render is not None:
-            render()
-        idempotency_key_complete(claimed=claim.key, response=response)
+        response = _rendered(view, request, response, *args, **kwargs)
+        committed_answer_keep(request._request, response)
+        if claimed is not None:
+            idempotency_key_complete(claimed=claimed, response=response)
         return response
 
     wrapper.idempotent = True  # type: ignore[attr-defined]  # read by the OpenAPI schema
     return wrapper  # type: ignore[return-value]
+
+
+def _replay(stored: IdempotencyKey) -> HttpResponse:
+    return HttpResponse(
+        bytes(stored.response_body),
+        status=stored.status_code,
+        content_type=stored.content_type or None,
+    )
+
+
+def _rendered(view: Any, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+    """The answer rendered now, so that it can be kept; if rendering fails after the commit,
+    the answer's data as plain JSON instead of a 500."""
+    try:
+        response = view.finalize_response(request, response, *args, **kwargs)
+        render = getattr(response, "render", None)
+        if render is not None:
+            render()
+        return response
+    except Exception:
+        logger.exception("rendering the answer of a committed request failed")
+        data = getattr(response, "data", None)
+        body = b"" if data is None else json.dumps(data, default=str).encode()
+        return HttpResponse(body, status=response.status_code, content_type="application/json")

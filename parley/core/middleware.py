@@ -1,8 +1,14 @@
+import logging
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.urls import URLPattern, URLResolver, get_resolver
+
+logger = logging.getLogger(__name__)
 
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
@@ -71,3 +77,103 @@ def service_unavailable() -> JsonResponse:
     )
     response["Retry-After"] = "5"
     return response
+
+
+# --- The committed answer is final (API.md §6) ----------------------------------------------
+_COMMITTED_ANSWER = "parley_committed_answer"
+
+
+def committed_answer_keep(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Remember a committed request's rendered 2xx answer, for CommittedAnswerMiddleware."""
+    answer = (
+        response.status_code,
+        bytes(getattr(response, "content", b"")),
+        response.get("Content-Type", ""),
+    )
+    setattr(request, _COMMITTED_ANSWER, answer)
+
+
+class CommittedAnswerMiddleware:
+    """Once a request has committed, it answers 2xx whatever happens after: a failure in a
+    later middleware (metrics, session, cookies, logging) would otherwise turn the answer into
+    a 500, and the storefront's proxy retries every non-2xx answer. The outermost middleware,
+    so that it sees every later failure."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+        except Exception:
+            answer = getattr(request, _COMMITTED_ANSWER, None)
+            if answer is None:
+                raise
+            logger.exception(
+                "a step after the commit failed; answering the committed %s", answer[0]
+            )
+            return _committed_response(answer)
+        answer = getattr(request, _COMMITTED_ANSWER, None)
+        if answer is not None and not 200 <= response.status_code < 300:
+            logger.error(
+                "a step after the commit answered %s; answering the committed %s instead",
+                response.status_code,
+                answer[0],
+            )
+            return _committed_response(answer)
+        return response
+
+
+def _committed_response(answer: tuple[int, bytes, str]) -> HttpResponse:
+    status, content, content_type = answer
+    response = HttpResponse(content, status=status, content_type=content_type or None)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- No cookies from proxied endpoints (API.md §6) ------------------------------------------
+
+
+class NoCookiesMiddleware:
+    """No `Set-Cookie` from the endpoints the storefront proxies: its proxy forwards one
+    folded `Set-Cookie` header, which two cookies would break. The session and CSRF
+    middlewares may still want to (re)set or delete a cookie there (a session saved on every
+    request, a stale session cookie, a malformed CSRF cookie); this drops what they set. Only
+    §2's endpoints set cookies.
+
+    The endpoints are named by URL name in PARLEY_COOKIELESS_URL_NAMES; a new proxied endpoint
+    joins by adding its name there. Listed before the session and CSRF middlewares, so that it
+    sees their cookies.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.func in cookieless_views():
+            for name in list(response.cookies):
+                del response.cookies[name]
+        return response
+
+
+def cookieless_views() -> frozenset[Any]:
+    """The views of PARLEY_COOKIELESS_URL_NAMES, slash-less twins included (they share the
+    view but have no name of their own)."""
+    return _views_named(tuple(settings.PARLEY_COOKIELESS_URL_NAMES), id(get_resolver()))
+
+
+@lru_cache(maxsize=4)
+def _views_named(names: tuple[str, ...], resolver_id: int) -> frozenset[Any]:
+    found: dict[str, Any] = {}
+
+    def walk(patterns: list[Any]) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern) and entry.name in names:
+                found[entry.name] = entry.callback
+
+    walk(get_resolver().url_patterns)
+    return frozenset(found.values())

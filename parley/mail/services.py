@@ -98,8 +98,20 @@ def email_queue(
         next_attempt_at=timezone.now(),
         request_id=(request_id or get_guid() or "")[:64],
     )
-    transaction.on_commit(functools.partial(email_dispatch, email_id=email.pk), robust=True)
+    email_dispatch_on_commit(email_id=email.pk)
     return email
+
+
+def email_dispatch_on_commit(*, email_id: int) -> None:
+    """Hand the e-mail over once the transaction commits; a failure there is logged, never
+    raised into the request that committed (API.md §6). The callback is a function, not a
+    functools.partial: Django names a failing robust callback by its `__qualname__`, and a
+    partial has none, so its failure would escape as an AttributeError after the commit."""
+
+    def hand_off() -> None:
+        email_dispatch(email_id=email_id)
+
+    transaction.on_commit(hand_off, robust=True)
 
 
 def email_dispatch(*, email_id: int) -> None:
@@ -401,5 +413,5 @@ def email_retry_now(*, email_ids: Iterable[int]) -> int:
         status=EmailStatus.PENDING, next_attempt_at=timezone.now(), attempts=0
     )
     for email_id in ids:
-        transaction.on_commit(functools.partial(email_dispatch, email_id=email_id), robust=True)
+        email_dispatch_on_commit(email_id=email_id)
     return len(ids)
