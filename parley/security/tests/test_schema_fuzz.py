@@ -202,7 +202,11 @@ LINKED = (
 )
 
 
-class ConversationWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+# The workflow's operations: other entry points (the orders) would take its steps otherwise.
+CONVERSATION_OPERATIONS = schema.include(path_regex=r"^/(users|seller)/conversations/")
+
+
+class ConversationWorkflow(CONVERSATION_OPERATIONS.as_state_machine()):  # type: ignore[misc]
     """Follows the schema's links: open a conversation, read it, append to it, and the
     seller's read and answer; every answer validated as in the per-operation run."""
 
