@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, OrderItemFactory, ProductFactory
 from parley.conversations import services as conversation_services
+from parley.core.models import IdempotencyKey
 from parley.sellers.tests.factories import token_issue
 from parley.support.tests.factories import ContactSubjectFactory
 
@@ -82,8 +83,11 @@ def _session_for(user: Any) -> str:
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """Authenticate every generated request, and keep throttles out of the way: a 429 is
-    documented, but a run that hits it stops exploring the operation."""
+    documented, but a run that hits it stops exploring the operation. Idempotency keys too: a
+    key kept from an earlier call would make the same generated call answer differently when
+    hypothesis runs it again (a replay has no new id to follow), which it refuses as flaky."""
     cache.clear()
+    IdempotencyKey.objects.all().delete()
     headers = case.headers if case.headers is not None else {}
     if case.path.startswith("/seller/"):
         headers["Authorization"] = f"Token {Identities.seller_key}"
