@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from parley.accounts import services
 from parley.accounts.models import Gender, User
 from parley.core.throttles import LoginAccountThrottle, LoginThrottle
-from parley.core.validators import EmailAddressField, SingleLineField
+from parley.core.validators import EmailAddressField, SingleLineField, StringField
 
 KeySerializer = inline_serializer("SessionKey", {"key": serializers.CharField()})
 
@@ -36,7 +36,7 @@ class RegistrationApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = EmailAddressField()
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        password = StringField(max_length=128, trim_whitespace=False)
         first_name = SingleLineField(max_length=150, required=False, allow_blank=True)
         last_name = SingleLineField(max_length=150, required=False, allow_blank=True)
         phone = SingleLineField(max_length=70, required=False, allow_blank=True, allow_null=True)
@@ -71,7 +71,7 @@ class LoginApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = SingleLineField(max_length=254)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        password = StringField(max_length=128, trim_whitespace=False)
 
     @extend_schema(
         request=InputSerializer,

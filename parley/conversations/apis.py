@@ -21,7 +21,7 @@ from parley.conversations.serializers import (
 from parley.core.idempotency import idempotent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
-from parley.core.schema import BAD_REQUEST
+from parley.core.schema import BAD_REQUEST, SchemaPrecision
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
 
@@ -30,6 +30,22 @@ MAX_ID = 2**63 - 1
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
 CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
 OPTIONAL_FIELDS = ("conversation", *CONVERSATION_OWN_FIELDS)
+
+
+def _absent(name: str) -> dict[str, Any]:
+    """JSON Schema: the optional body field `name` is missing, empty or null."""
+    return {
+        "anyOf": [
+            {"not": {"required": [name]}},
+            {"properties": {name: {"type": "string", "maxLength": 0, "nullable": True}}},
+        ]
+    }
+
+
+def _given(name: str) -> dict[str, Any]:
+    """JSON Schema: the body field `name` is present, neither empty nor null."""
+    return {"required": [name], "properties": {name: {"not": {"enum": ["", None]}}}}
+
 
 ALREADY_EXISTS = {
     "type": "array",
@@ -57,14 +73,24 @@ class ConversationListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [OrjsonRenderer]
 
-    class ConversationMessageInputSerializer(serializers.Serializer):
+    class ConversationMessageInputSerializer(SchemaPrecision, serializers.Serializer):
+        absent_when_empty = absent_when_null = OPTIONAL_FIELDS
+        # `item_content` and `item_id` go together, unless `conversation` names the
+        # conversation (whose own item then holds: the request's item fields are ignored).
+        schema_extra = {
+            "allOf": [
+                {"anyOf": [_absent(one), _given("conversation"), _given(other)]}
+                for one, other in (("item_id", "item_content"), ("item_content", "item_id"))
+            ]
+        }
+
         conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
-        user = IdField()
+        user = IdField(help_text="Your own id (`pk` of `GET /current_user/`); any other is 400.")
         user_type = serializers.ChoiceField(choices=UserType.choices)
         message_content = TextField(max_length=5000)
         datasource = IdField()
         content_type = serializers.ChoiceField(choices=WriterType.choices)
-        content_id = IdField()
+        content_id = IdField(help_text="Your own id, as `user`; any other is 400.")
         is_public = serializers.BooleanField(required=False, default=False)
         subject = SingleLineField(max_length=255, required=False, allow_blank=True)
         conversation = IdField(required=False)

@@ -30,6 +30,7 @@ from parley.conversations.selectors import (
     USER_OFFSET,
     ConversationRows,
 )
+from parley.core.schema import SchemaPrecision
 from parley.core.validators import IdField
 
 
@@ -237,14 +238,31 @@ def conversation_render(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-class ConversationFilterSerializer(serializers.Serializer):
+class ConversationFilterSerializer(SchemaPrecision, serializers.Serializer):
     """The listing filters. A value of the wrong form is a 400 naming the filter; an empty
     value means the filter is not given; unknown parameters are ignored."""
 
-    conversation_type = serializers.ChoiceField(choices=ConversationType.choices, required=False)
+    absent_when_empty = (
+        "conversation_type",
+        "is_answered",
+        "item_content",
+        "item_id",
+        "datasource",
+    )
+
+    # allow_blank: said for the schema; an empty value never reaches the fields (below).
+    conversation_type = serializers.ChoiceField(
+        choices=ConversationType.choices, required=False, allow_blank=True
+    )
     is_answered = serializers.BooleanField(required=False)
-    item_content = serializers.ChoiceField(choices=ItemContent.choices, required=False)
-    item_id = IdField(required=False)
+    item_content = serializers.ChoiceField(
+        choices=ItemContent.choices, required=False, allow_blank=True
+    )
+    item_id = IdField(
+        required=False,
+        help_text="Only together with `item_content` (product and order-item ids overlap); "
+        "without it the answer is `400` naming `item_id`.",
+    )
     datasource = IdField(required=False)
 
     def to_internal_value(self, data: Any) -> Any:

@@ -46,3 +46,30 @@ class PageLimitPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "limit"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """What the server really accepts (API.md §1): `page` is a positive integer (anything
+        else is `404 Invalid page.`); `limit` is any value at all, a number from 1 to 100
+        taken as it is, a larger one clamped, anything else meaning the default."""
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number from 1; another value, or a page past the "
+                "end, is `404 Invalid page.`",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page, default {self.page_size}; above "
+                f"{self.max_page_size} means {self.max_page_size}, and a value that is not "
+                "a positive integer (`0`, `-3`, `abc`, empty) means the default.",
+                # Any value at all, also repeated (the last one counts): `{}` says so.
+                "schema": {
+                    "anyOf": [{"type": "integer", "minimum": 1, "maximum": self.max_page_size}, {}]
+                },
+            },
+        ]

@@ -1,13 +1,19 @@
 """OpenAPI generation: one entry per path (the slash-less twins are the same operation),
-unique component names for the nested Input/Output serializers of thin views, and the
-session-cookie and CSRF security scheme."""
+unique component names for the nested Input/Output serializers of thin views, the
+session-cookie and CSRF security schemes, and what the server accepts that a field's own
+mapping does not say (optional fields given empty, rules between fields)."""
 
-from typing import Any, Literal
+import copy
+from typing import Any, ClassVar, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.plumbing import force_instance, is_basic_serializer
+from rest_framework.permissions import SAFE_METHODS
+
+from parley.core.authentication import CsrfSessionAuthentication
 
 
 def drop_slashless_twins(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
@@ -35,9 +41,96 @@ def _error(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def absent_or(schema: dict[str, Any], *, null: bool) -> dict[str, Any]:
+    """`schema`, or the empty string (and `null` too when `null`): what an optional field
+    accepts when an empty value means "not given" (API.md §1)."""
+    schema = copy.deepcopy(schema)
+    if "enum" in schema:
+        schema.pop("minLength", None)
+        schema["enum"] = [*schema["enum"], *([""] if "" not in schema["enum"] else [])]
+        if null:
+            schema["nullable"] = True
+            schema["enum"] = [*schema["enum"], *([None] if None not in schema["enum"] else [])]
+        return schema
+    if schema.get("type") == "string" and "pattern" not in schema and "format" not in schema:
+        schema.pop("minLength", None)
+        if null:
+            schema["nullable"] = True
+        return schema
+    description = schema.pop("description", None)
+    empty: dict[str, Any] = {"type": "string", "maxLength": 0}
+    if null:
+        empty["nullable"] = True
+    wrapped: dict[str, Any] = {"anyOf": [schema, empty]}
+    if description:
+        wrapped["description"] = description
+    return wrapped
+
+
+class SchemaPrecision:
+    # Declarations a serializer adds for the schema (read by `AutoSchema`; comments rather
+    # than a docstring, which would become every such serializer's description):
+    # - `absent_when_empty`: optional fields that may arrive as "" and then mean "not given";
+    # - `absent_when_null`: the same for null (JSON bodies; a query string has no null);
+    # - `schema_extra`: JSON Schema keywords added to the serializer's object, for rules
+    #   between fields (`allOf`, `anyOf`, ...), written against the property names.
+
+    absent_when_empty: ClassVar[tuple[str, ...]] = ()
+    absent_when_null: ClassVar[tuple[str, ...]] = ()
+    schema_extra: ClassVar[dict[str, Any]] = {}
+
+
 class AutoSchema(SpectacularAutoSchema):
     """Names nested serializers after their view and adds the error answers every endpoint
     can give, derived from what the view declares (methods, auth, throttles, paths)."""
+
+    _form_body = False  # mapping a form or multipart body, where no value can be null
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        result: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction != "request" or not isinstance(serializer, SchemaPrecision):
+            return result
+        properties = result.get("properties", {})
+        for name in serializer.absent_when_empty:
+            if name in properties:
+                properties[name] = absent_or(
+                    properties[name],
+                    null=name in serializer.absent_when_null and not self._form_body,
+                )
+        result.update(copy.deepcopy(serializer.schema_extra))
+        return result
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        """A form or multipart body cannot carry null: where the JSON body's component
+        accepts null for "not given", those media types get the same object without it."""
+        body = super()._get_request_body(direction)
+        if body is None:
+            return body
+        declared = self.get_request_serializer()
+        for media_type, content in body["content"].items():
+            serializer = declared.get(media_type) if isinstance(declared, dict) else declared
+            if media_type == "application/json" or not is_basic_serializer(serializer):
+                continue
+            serializer = force_instance(serializer)
+            if isinstance(serializer, SchemaPrecision) and serializer.absent_when_null:
+                self._form_body = True
+                try:
+                    content["schema"] = self._map_basic_serializer(serializer, direction)
+                finally:
+                    self._form_body = False
+        return body
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        """An unsafe request that anyone may make still needs the CSRF pair (API.md §1):
+        where DRF would say "no authentication" (`{}`), the schema says "the CSRF cookie
+        and header"."""
+        auths: list[dict[str, Any]] = super().get_auth()
+        checks_csrf = any(
+            isinstance(auth, CsrfSessionAuthentication) for auth in self.view.get_authenticators()
+        )
+        if self.method in SAFE_METHODS or not checks_csrf:
+            return auths
+        return [auth or {name: [] for name in CSRF_SCHEMES} for auth in auths]
 
     def _get_serializer_name(
         self, serializer: Any, direction: Any, bypass_extensions: bool = False
@@ -110,17 +203,42 @@ class AutoSchema(SpectacularAutoSchema):
         return responses
 
 
-class CsrfSessionAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "parley.core.authentication.CsrfSessionAuthentication"
-    name = "sessionCookie"
+CSRF_SCHEMES = ("csrfCookie", "csrfHeader")
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": "osessionid",
-            "description": "Django session; unsafe requests also need the X-CSRFToken header.",
-        }
+
+class CsrfSessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The session cookie; an unsafe request needs the CSRF cookie and header with it."""
+
+    target_class = "parley.core.authentication.CsrfSessionAuthentication"
+    name = ["sessionCookie", *CSRF_SCHEMES]
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]]:
+        if auto_schema.method in SAFE_METHODS:
+            return {"sessionCookie": []}
+        return {name: [] for name in self.name}
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return [
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "osessionid",
+                "description": "Django session; unsafe requests also need the CSRF pair.",
+            },
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "csrftoken",
+                "description": "The CSRF cookie (`GET /csrf_token/` sets it); unsafe "
+                "requests send it with the same token in `X-CSRFToken`.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-CSRFToken",
+                "description": "The CSRF token, matching the `csrftoken` cookie.",
+            },
+        ]
 
 
 # OpenAPI links: what a client can do next with the conversation it just opened or wrote to.

@@ -16,7 +16,17 @@ def reject_nul(value: str) -> None:
         raise ValidationError("NUL characters are not allowed.")
 
 
-class SingleLineField(serializers.CharField):
+class StringField(serializers.CharField):
+    """A string and only a string, as the schema says: DRF's CharField would also take the
+    number 5 as "5" (and JSON `true` is refused there already)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SingleLineField(StringField):
     """A trimmed one-line string: names, e-mails, phones, subjects."""
 
     def __init__(self, **kwargs):
@@ -24,7 +34,7 @@ class SingleLineField(serializers.CharField):
         self.validators.append(reject_control_characters)
 
 
-class TextField(serializers.CharField):
+class TextField(StringField):
     """Free text (messages): line breaks allowed, NUL refused."""
 
     def __init__(self, **kwargs):
@@ -41,6 +51,8 @@ class EmailAddressField(serializers.EmailField):
         self.validators.insert(0, reject_control_characters)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data).lower()
 
 

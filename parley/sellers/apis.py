@@ -40,6 +40,13 @@ class SellerConversationFilterSerializer(ConversationFilterSerializer):
     """The customer listing's filters, without `datasource`, with `updated_since`."""
 
     datasource = None  # type: ignore[assignment]
+    absent_when_empty = (
+        "conversation_type",
+        "is_answered",
+        "item_content",
+        "item_id",
+        "updated_since",
+    )
     updated_since = serializers.DateTimeField(
         required=False,
         input_formats=["iso-8601"],

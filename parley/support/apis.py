@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from parley.core.exceptions import ApplicationError
 from parley.core.idempotency import idempotent
+from parley.core.schema import SchemaPrecision
 from parley.core.throttles import (
     ContactUsDailyEmailThrottle,
     ContactUsDailyThrottle,
@@ -39,13 +40,13 @@ class ContactSubjectListApi(APIView):
         return Response(self.OutputSerializer(subjects, many=True).data)
 
 
-class StrictStringField(SingleLineField):
-    """A string and only a string: DRF's CharField would turn 5 or true into "5" or "True"."""
+class OperationKeyField(SingleLineField):
+    """A key of CONTACT_US_EMAIL_TO; the service refuses an unknown one (its schema lists the
+    keys of the moment: parley.support.schema)."""
 
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", selectors.OPERATION_MAX_LENGTH)
+        super().__init__(**kwargs)
 
 
 class ContactUsApi(APIView):
@@ -59,9 +60,9 @@ class ContactUsApi(APIView):
         ContactUsDailyEmailThrottle,
     ]
 
-    OPTIONAL_FIELDS = ("phone", "file", "order", "operation")
+    class InputSerializer(SchemaPrecision, serializers.Serializer):
+        absent_when_empty = absent_when_null = ("phone", "file", "order", "operation")
 
-    class InputSerializer(serializers.Serializer):
         subject = IdField()
         full_name = SingleLineField(max_length=70)
         email = EmailAddressField()
@@ -69,7 +70,7 @@ class ContactUsApi(APIView):
         message = TextField(max_length=10_000)
         file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
         order = IdField(required=False)
-        operation = StrictStringField(max_length=64, required=False)
+        operation = OperationKeyField(required=False)
 
         def validate_file(self, upload: Any) -> CheckedAttachment:
             try:
@@ -85,7 +86,7 @@ class ContactUsApi(APIView):
             return data  # a JSON list or scalar: the serializer answers with its own 400
         names: list[str] = list(self.InputSerializer().fields.keys())
         cleaned: dict[str, Any] = {name: data.get(name) for name in names if name in data}
-        for name in self.OPTIONAL_FIELDS:
+        for name in self.InputSerializer.absent_when_empty:
             if cleaned.get(name) in ("", None):
                 cleaned.pop(name, None)
         return cleaned

@@ -12,6 +12,7 @@ from parley.support.models import ContactSubject
 logger = logging.getLogger(__name__)
 
 DEFAULT_OPERATION = "contact_us"
+OPERATION_MAX_LENGTH = 64
 
 
 def contact_subject_list() -> QuerySet[ContactSubject]:
@@ -33,6 +34,16 @@ def contact_us_email_routing() -> dict[str, list[str]]:
     except ValidationError:
         logger.error("CONTACT_US_EMAIL_TO is invalid; using the shipped default")
         return parse_email_routing(settings.CONSTANCE_CONFIG["CONTACT_US_EMAIL_TO"][0])
+
+
+def contact_us_operation_keys() -> list[str]:
+    """The `operation` values a submission may name right now: the routing's keys, as the
+    form's field takes them (trimmed, at most OPERATION_MAX_LENGTH characters)."""
+    return [
+        key
+        for key in contact_us_email_routing()
+        if key == key.strip() and len(key) <= OPERATION_MAX_LENGTH
+    ]
 
 
 def order_get_for_contact(*, order_id: int, user_id: int | None, email: str) -> Order | None:
