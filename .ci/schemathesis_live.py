@@ -131,6 +131,10 @@ def main() -> int:
                 str(options.seed),
                 "--workers",
                 "2",  # the server is threaded; two workers halve the run on two cores
+                # Login and registration hash a password on purpose; on a loaded machine an
+                # answer can take longer than schemathesis' default 10 s.
+                "--request-timeout",
+                "60",
                 "--no-color",
             ]
             print("==", " ".join(command), flush=True)
