@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
     "parley.core.middleware.BodySizeLimitMiddleware",
+    "parley.core.middleware.SharedCacheMiddleware",  # outside LocaleMiddleware: sees its Vary
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parley.core.throttles.StorefrontCeilingMiddleware",
@@ -361,6 +362,10 @@ SPECTACULAR_SETTINGS = {
 PARLEY_EMBEDDED_THREADS = env.int("PARLEY_EMBEDDED_THREADS", default=8)
 
 PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", default=1000)
+# `GET /products/<pk>/questions/` answers `Cache-Control: public, max-age=<this>` with an ETag:
+# a CDN or the storefront may serve it this many seconds before asking again (a moderation or
+# a new answer shows within it).
+PARLEY_PUBLIC_QUESTIONS_MAX_AGE = env.int("PARLEY_PUBLIC_QUESTIONS_MAX_AGE", default=60)
 
 # --- Operations ---------------------------------------------------------------------------
 # Every request gets an id (a valid incoming X-Request-ID is kept), returned in the response,

@@ -97,6 +97,11 @@ class MessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Moderation hides (the services then recompute the conversation and move its
+        # `modified_date`, which the public questions' ETag follows); a deletion would not.
+        return False
+
     @admin.action(description="Hide the selected messages from every API answer")
     def hide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         hidden = 0

@@ -198,6 +198,12 @@ class Conversation(models.Model):
             # The seller's listing, and its `updated_since` filter.
             models.Index(F("datasource"), *CONVERSATION_ORDERING, name="conv_seller_activity"),
             models.Index(fields=("datasource", "modified_date"), name="conv_seller_modified"),
+            # A product's questions: their public list, and the newest change and number
+            # that the list's ETag is made of (read from the index alone).
+            models.Index(
+                fields=("item_content", "item_id", "conversation_type", "modified_date"),
+                name="conv_item_modified",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,6 +52,41 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+LANGUAGE_INDEPENDENT = "parley_language_independent"
+
+
+def mark_language_independent(response: HttpResponse) -> HttpResponse:
+    """Say that this answer reads the same in every language (SharedCacheMiddleware)."""
+    setattr(response, LANGUAGE_INDEPENDENT, True)
+    return response
+
+
+class SharedCacheMiddleware:
+    """An answer meant for shared caches (a CDN, the storefront's cache) that reads the same
+    in every language loses the `Vary: Accept-Language` and `Content-Language` that
+    LocaleMiddleware adds to every response: otherwise a cache keeps one copy per
+    Accept-Language a browser sends, and hands out whichever language the first asker had.
+    Only answers marked with `mark_language_independent` are touched."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, LANGUAGE_INDEPENDENT, False):
+            vary = [
+                value.strip()
+                for value in response.headers.get("Vary", "").split(",")
+                if value.strip() and value.strip().lower() != "accept-language"
+            ]
+            if vary:
+                response.headers["Vary"] = ", ".join(vary)
+            else:
+                response.headers.pop("Vary", None)
+            response.headers.pop("Content-Language", None)
+        return response
+
+
 class DatabaseUnavailableMiddleware:
     """While the database is unreachable, answer a prompt `503` instead of a `500` page.
 

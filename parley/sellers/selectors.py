@@ -12,6 +12,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -19,7 +20,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import DataSource, Product
 from parley.conversations.models import (
@@ -176,18 +176,68 @@ def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
 # --- Public questions ------------------------------------------------------------------------
 
 
-def product_get(product_id: int) -> Product:
-    return get_object_or_404(Product.objects.all(), pk=product_id)
+@dataclass(frozen=True)
+class PublicQuestionsVersion:
+    """What the public questions of a product depend on, read in one cheap query: the
+    product's seller (its shown name and title), and the newest change and number of the
+    product's questions, public or not (a withdrawal from public view is a change too)."""
+
+    product_id: int
+    datasource_id: int
+    datasource_name: str
+    datasource_title: str
+    newest_change: datetime | None
+    questions: int
 
 
-def public_question_list(product: Product) -> QuerySet[Conversation]:
+def public_questions_version(product_id: int) -> PublicQuestionsVersion | None:
+    """The product's `PublicQuestionsVersion`, or None if there is no such product.
+
+    `modified_date` moves with every change to a conversation: a message (a new answer), a
+    moderation (a hidden or shown message, a withdrawal from public view), an edit in the
+    admin. A deleted question changes the count. One statement, two index-only range reads
+    (`conv_item_modified`)."""
+    questions = (
+        Conversation.objects.filter(
+            item_content=ItemContent.PRODUCT,
+            item_id=OuterRef("pk"),
+            conversation_type=ConversationType.QUESTION,
+        )
+        .order_by()
+        .values("item_id")
+    )
+    row = (
+        Product.objects.filter(pk=product_id)
+        .annotate(
+            newest_change=Subquery(
+                questions.annotate(newest=Max("modified_date")).values("newest")
+            ),
+            questions=Subquery(questions.annotate(total=Count("pk")).values("total")),
+        )
+        .values_list(
+            "pk",
+            "datasource_id",
+            "datasource__name",
+            "datasource__title",
+            "newest_change",
+            "questions",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    product, datasource, name, title, newest_change, total = row
+    return PublicQuestionsVersion(product, datasource, name, title, newest_change, total or 0)
+
+
+def public_question_list(*, product_id: int, datasource_id: int) -> QuerySet[Conversation]:
     """The product's public questions that hold at least one visible seller message, newest
     activity first, with the seller joined and the visible messages in `visible_messages`."""
     return (
         Conversation.objects.filter(
             item_content=ItemContent.PRODUCT,
-            item_id=product.pk,
-            datasource_id=product.datasource_id,
+            item_id=product_id,
+            datasource_id=datasource_id,
             conversation_type=ConversationType.QUESTION,
             is_public=True,
         )
