@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance, is_basic_serializer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from drf_spectacular.plumbing import force_instance, is_basic_serializer
 from rest_framework.permissions import SAFE_METHODS
 
 from parley.core.authentication import CsrfSessionAuthentication
