@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 KEY_LIFETIME = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# For the schema: what `idempotency_key_check` accepts, less a space at either end, which
+# HTTP servers strip from a header value before Parley sees it.
+IDEMPOTENCY_KEY_PATTERN = rf"^[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
 
 
 class IdempotencyKeyInvalid(exceptions.APIException):

@@ -48,17 +48,20 @@ class PageLimitPagination(PageNumberPagination):
     max_page_size = 100
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        """What the server really accepts (API.md §1): `page` is a positive integer (anything
-        else is `404 Invalid page.`); `limit` is any value at all, a number from 1 to 100
+        """What the server really accepts (API.md §1): `page` is a positive integer or empty,
+        which means "not given", as every empty optional value does (anything else is
+        `404 Invalid page.`); `limit` is any value at all, a number from 1 to 100
         taken as it is, a larger one clamped, anything else meaning the default."""
         return [
             {
                 "name": self.page_query_param,
                 "required": False,
                 "in": "query",
-                "description": "A page number from 1; another value, or a page past the "
-                "end, is `404 Invalid page.`",
-                "schema": {"type": "integer", "minimum": 1},
+                "description": "A page number from 1 (empty means the first page); another "
+                "value, or a page past the end, is `404 Invalid page.`",
+                "schema": {
+                    "anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "maxLength": 0}]
+                },
             },
             {
                 "name": self.page_size_query_param,

@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import SAFE_METHODS
 
 from parley.core.authentication import CsrfSessionAuthentication
+from parley.core.idempotency import IDEMPOTENCY_KEY_PATTERN
 
 
 def drop_slashless_twins(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
@@ -156,6 +157,8 @@ class AutoSchema(SpectacularAutoSchema):
                     "Idempotency-Key",
                     OpenApiTypes.STR,
                     OpenApiParameter.HEADER,
+                    # HTTP servers strip the spaces around a header value: none at either end.
+                    pattern=IDEMPOTENCY_KEY_PATTERN,
                     description="1 to 255 printable ASCII characters. A repeat with the same "
                     "key and body answers the first answer again and does nothing else; kept "
                     "24 hours per caller.",

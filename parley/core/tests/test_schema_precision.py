@@ -203,6 +203,16 @@ def test_limit_takes_any_value(customer_client, limit):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("page", "typed", "status"), [("1", 1, 200), ("", "", 200), ("0", 0, 404), ("abc", "abc", 404)]
+)
+def test_page_is_a_positive_integer_or_empty(customer_client, page, typed, status):
+    document = _served_schema(customer_client)
+    validator = _parameter_validator(document, "/users/conversations/", "page")
+    assert validator.is_valid(typed) == (status == 200)
+    assert customer_client.get("/users/conversations/", {"page": page}).status_code == status
+
+
 @pytest.mark.parametrize("name", ["conversation_type", "is_answered", "item_content"])
 def test_an_empty_filter_is_declared_and_means_no_filter(customer_client, name):
     document = _served_schema(customer_client)
