@@ -159,8 +159,11 @@ def tab(*fields: str) -> str:
     return "\t".join(fields)
 
 
-def scenarios(material: dict[str, Any], base: str) -> dict[str, list[str]]:
-    """The request lists of every scenario, rotating over the generated users and sellers."""
+def scenarios(
+    material: dict[str, Any], base: str, etags: dict[int, str] | None = None
+) -> dict[str, list[str]]:
+    """The request lists of every scenario, rotating over the generated users and sellers,
+    and over the products with public questions (`etags`, from `public_questions`)."""
     csrf = material["csrf"]
     users = material["users"]
 
@@ -220,6 +223,13 @@ def scenarios(material: dict[str, Any], base: str) -> dict[str, list[str]]:
             tab("GET", "/seller/conversations/?limit=20", "", f"Authorization: Token {s['key']}")
             for s in material["sellers"]
         ],
+        # The product page's Q&A, as anonymous shoppers ask for it: the full answer, and the
+        # revalidation of a cached copy by its ETag (If-None-Match, 304).
+        "questions": [tab("GET", f"/products/{pid}/questions/", "") for pid in etags or {}],
+        "questions 304": [
+            tab("GET", f"/products/{pid}/questions/", "", f"If-None-Match: {etag}")
+            for pid, etag in (etags or {}).items()
+        ],
     }
     return result
 
@@ -251,15 +261,47 @@ def row_from(scenario: str, server: str, profile: str, figures: dict[str, Any]) 
     )
 
 
-def fetch(base: str, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+def fetch(base: str, path: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), dict(response.getheaders())
     finally:
         connection.close()
+
+
+def public_products(profile: str, count: int = 100) -> list[int]:
+    """The products with the most public questions: the product page's Q&A requests."""
+    import psycopg
+
+    with psycopg.connect(database_url(profile)) as connection:
+        rows = connection.execute(
+            "SELECT item_id FROM conversations_conversation WHERE item_content = 'product' "
+            "AND conversation_type = 'question' AND is_public AND is_answered "
+            "GROUP BY item_id ORDER BY count(*) DESC, item_id LIMIT %s",
+            [count],
+        ).fetchall()
+    if not rows:
+        raise BrokenSuite(f"the {profile} profile has no answered public question")
+    return [int(item_id) for (item_id,) in rows]
+
+
+def public_questions(base: str, products: list[int]) -> dict[int, str]:
+    """Each product's questions page, asked once: its ETag, for the 304 scenario. A page
+    without an ETag or without a question would measure something else: the suite is broken."""
+    etags = {}
+    for product in products:
+        status, body, headers = fetch(base, f"/products/{product}/questions/", {})
+        etag = headers.get("ETag")
+        if status != 200 or not etag or not json.loads(body)["count"]:
+            raise BrokenSuite(f"product {product}'s questions: {status}, ETag {etag!r}")
+        etags[product] = etag
+        status, _, _ = fetch(base, f"/products/{product}/questions/", {"If-None-Match": etag})
+        if status != 304:
+            raise BrokenSuite(f"product {product}'s questions: {status} for its own ETag")
+    return etags
 
 
 def same_answer(parley: str, floor: str, material: dict[str, Any]) -> None:
@@ -269,7 +311,7 @@ def same_answer(parley: str, floor: str, material: dict[str, Any]) -> None:
         headers = {"Cookie": f"osessionid={user['session']}"}
         answers = []
         for base in (parley, floor):
-            status, body = fetch(base, "/users/conversations/?limit=20", headers)
+            status, body, _ = fetch(base, "/users/conversations/?limit=20", headers)
             if status != 200:
                 raise BrokenSuite(f"{base} answered {status} for the list page")
             answers.append(json.loads(body.decode().replace(base, "BASE")))
@@ -519,38 +561,55 @@ def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> No
         for profile in profiles:
             parley, floor = (s for n, p, s in servers if p == profile and n in ("parley", "floor"))
             same_answer(parley.base, floor.base, materials[profile])
+        first_base = servers[0][2].base
+        etags = public_questions(first_base, public_products(profiles[0]))
         requests = {
-            profile: scenarios(materials[profile], servers[0][2].base) for profile in profiles
+            profile: scenarios(materials[profile], first_base, etags if n == 0 else None)
+            for n, profile in enumerate(profiles)
         }
         for _, profile, stack in servers:
             # Warm up: every worker imports, connects and fills its caches first.
             wrk_run(stack.base, requests[profile]["list"], WARM_UP, f"{profile}-warm-up")
 
-        def measure(scenario: str, compared: list[tuple[str, str, BenchStack]]) -> None:
+        def measure(
+            scenario: str, compared: list[tuple[str, str, BenchStack]], beside: str = ""
+        ) -> None:
+            """`scenario` on each server in `compared`, in turns; with `beside`, the floor
+            runs that scenario in the turns between (row `<beside> (beside <scenario>)`), so
+            the two are measured under the same load."""
             rounds = ROUNDS if len(compared) > 1 else 1
             figures: list[list[dict[str, Any]]] = [[] for _ in compared]
+            asked = [beside if beside and name == "floor" else scenario for name, _, _ in compared]
             for _ in range(rounds):
                 for n, (_, profile, stack) in enumerate(compared):
                     figures[n].append(
                         wrk_run(
                             stack.base,
-                            requests[profile][scenario],
+                            requests[profile][asked[n]],
                             replace(mode, seconds=max(1, mode.seconds // rounds)),
-                            f"{profile}-{scenario}",
+                            f"{profile}-{asked[n]}",
                         )
                     )
-            for (name, profile, _), figure in zip(compared, figures, strict=True):
-                row = row_from(scenario, name, profile, rounds_merge(figure))
+            for (name, profile, _), label, figure in zip(compared, asked, figures, strict=True):
+                if label != scenario:
+                    label = f"{label} (beside {scenario})"
+                row = row_from(label, name, profile, rounds_merge(figure))
                 rows.append(row)
                 print(
-                    f"  {profile:<6} {scenario:<12} {name:<19} {row.rps:8.1f} req/s  "
+                    f"  {profile:<6} {label:<12} {name:<19} {row.rps:8.1f} req/s  "
                     f"p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  errors {row.errors}",
                     flush=True,
                 )
 
         measure("list", servers)
         first = [(n, p, s) for n, p, s in servers if (n, p) == ("parley", profiles[0])]
-        for scenario in ("detail", "subjects", "seller list", "append", "contact"):
+        floor_first = [(n, p, s) for n, p, s in servers if (n, p) == ("floor", profiles[0])]
+        for scenario in ("detail", "subjects"):
+            measure(scenario, first)
+        # The product page's Q&A in turns with the floor's list page: a ratio to it.
+        for scenario in ("questions", "questions 304"):
+            measure(scenario, first + floor_first, beside="list")
+        for scenario in ("seller list", "append", "contact"):
             measure(scenario, first)
     finally:
         for _, _, stack in servers:
@@ -612,6 +671,20 @@ def report(
     assert parley_small and floor_small
     ratio = parley_small.rps / floor_small.rps
     target("list throughput, Parley / floor (small)", f"{ratio:.2f}", ">= 0.50", ratio >= 0.5)
+    # The product page's Q&A (issue 12): the full answer and a cached copy's revalidation,
+    # each as a ratio to the floor's list page measured in the same turns (context), and the
+    # target of the cache: a 304 (one query, no body) costs well under a full answer.
+    questions: dict[str, float] = {}
+    for scenario in ("questions", "questions 304"):
+        answer = find(scenario, "parley", "small")
+        beside = find(f"list (beside {scenario})", "floor", "small")
+        assert answer and beside
+        questions[scenario] = answer.rps
+        print(
+            f"| (context) {scenario} throughput / list floor | {answer.rps / beside.rps:.2f} | | |"
+        )
+    ratio = questions["questions 304"] / questions["questions"]
+    target("questions throughput, 304 / full answer", f"{ratio:.2f}", ">= 2.00", ratio >= 2)
     parley_large, floor_large = find("list", "parley", "large"), find("list", "floor", "large")
     if parley_large and floor_large:
         ratio = parley_large.rps / floor_large.rps
