@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run dev demo test lint typecheck check venv clean prod bench bench-smoke
+.PHONY: run dev demo test lint typecheck imports check venv clean prod bench bench-smoke
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy config parley drills
 
-check: lint typecheck
+# The apps' layers (docs/ARCHITECTURE.md; the contract is in pyproject.toml).
+imports: venv
+	$(BIN)/lint-imports
+
+check: lint typecheck imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:

@@ -329,7 +329,6 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "parley.core.pagination.PageLimitPagination",
-    "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "parley.core.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "parley.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("PARLEY_THROTTLE_RATES", default="")),

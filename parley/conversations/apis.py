@@ -1,7 +1,17 @@
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from django.conf import settings
+from django.http.response import HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -12,20 +22,26 @@ from rest_framework.views import APIView
 
 from parley.accounts.models import User, UserType
 from parley.conversations import selectors, services
-from parley.conversations.models import ConversationType, ItemContent, WriterType
+from parley.conversations.models import (
+    MESSAGE_MAX_LENGTH,
+    ConversationType,
+    ItemContent,
+    WriterType,
+)
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
+    PublicQuestionSerializer,
     conversation_rows_render,
 )
+from parley.core.apis import path_id
 from parley.core.idempotency import idempotent
+from parley.core.middleware import mark_language_independent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST, SchemaPrecision
 from parley.core.throttles import ConversationCreateThrottle
 from parley.core.validators import IdField, SingleLineField, TextField
-
-MAX_ID = 2**63 - 1
 
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
 CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
@@ -87,7 +103,7 @@ class ConversationListCreateApi(APIView):
         conversation_type = serializers.ChoiceField(choices=ConversationType.choices)
         user = IdField(help_text="Your own id (`pk` of `GET /current_user/`); any other is 400.")
         user_type = serializers.ChoiceField(choices=UserType.choices)
-        message_content = TextField(max_length=5000)
+        message_content = TextField(max_length=MESSAGE_MAX_LENGTH)
         datasource = IdField()
         content_type = serializers.ChoiceField(choices=WriterType.choices)
         content_id = IdField(help_text="Your own id, as `user`; any other is 400.")
@@ -225,10 +241,106 @@ class ConversationDetailApi(APIView):
         summary="One of the logged-in user's conversations",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        # Any path segment reaches the view, so a malformed or absurd id is a JSON 404 too.
-        if not (conversation_id.isascii() and conversation_id.isdigit()):
-            raise NotFound()
-        if not 0 < int(conversation_id) <= MAX_ID:
-            raise NotFound()
-        page = selectors.conversation_get_for_user(request.user, int(conversation_id))
+        page = selectors.conversation_get_for_user(request.user, path_id(conversation_id))
         return Response(conversation_rows_render(page)[0])
+
+
+# The caching headers of the public questions' answers.
+CACHE_HEADERS = [
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        response=[200, 304],
+        required=True,
+        description="A weak tag of this answer, for `If-None-Match`.",
+    ),
+    OpenApiParameter(
+        "Cache-Control",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        response=[200, 304],
+        required=True,
+        description="`public, max-age=<seconds>` (PARLEY_PUBLIC_QUESTIONS_MAX_AGE).",
+    ),
+]
+
+
+# Part of every public-questions tag: bump it when the answer's shape or rendering changes, so
+# that no cache keeps a body of the old form under a tag that still matches.
+PUBLIC_QUESTIONS_FORMAT = "1"
+
+
+def public_questions_etag(version: selectors.PublicQuestionsVersion, url: str) -> str:
+    """A weak tag (the same tag means the same answer, not the same bytes) of the answer for
+    `url`, whose page, limit, scheme and host (the `next`/`previous` links) it includes."""
+    newest = version.newest_change.isoformat() if version.newest_change else ""
+    state = "\n".join(
+        (
+            PUBLIC_QUESTIONS_FORMAT,
+            str(version.product_id),
+            str(version.datasource_id),
+            version.datasource_name,
+            version.datasource_title,
+            newest,
+            str(version.questions),
+            url,
+        )
+    )
+    return f'W/"{hashlib.sha256(state.encode()).hexdigest()[:32]}"'
+
+
+class ProductQuestionListApi(APIView):
+    """Public: no login, no session read, so nothing here can depend on who asks, and the
+    answer may be kept by shared caches: `ETag` and `Cache-Control: public, max-age` (the
+    setting PARLEY_PUBLIC_QUESTIONS_MAX_AGE), `304` for a matching `If-None-Match` after one
+    cheap query (docs/conversations.md, "Public questions")."""
+
+    # Declared so the OpenAPI schema shows the paginated object and page/limit.
+    pagination_class = PageLimitPagination
+
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Tags of answers the client holds (or `*`): a match is `304`.",
+            ),
+            *CACHE_HEADERS,
+        ],
+        responses={
+            200: PublicQuestionSerializer(many=True),
+            304: OpenApiResponse(
+                description="Not modified: the answer held under a tag of `If-None-Match` is "
+                "current (no body)."
+            ),
+            404: OpenApiResponse(description="No such product, or an invalid page"),
+        },
+        summary="A product's answered public questions, newest activity first",
+    )
+    def get(self, request: Request, product_id: str) -> HttpResponseBase:
+        version = selectors.public_questions_version(path_id(product_id))
+        if version is None:
+            raise NotFound()
+        etag = public_questions_etag(version, request.build_absolute_uri())
+        response = get_conditional_response(request._request, etag=etag)
+        if response is None:
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(
+                selectors.public_question_list(
+                    product_id=version.product_id, datasource_id=version.datasource_id
+                ),
+                request,
+                view=self,
+            )
+            assert page is not None
+            response = paginator.get_paginated_response(
+                PublicQuestionSerializer(page, many=True).data
+            )
+        response.headers["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=settings.PARLEY_PUBLIC_QUESTIONS_MAX_AGE)
+        return mark_language_independent(response)

@@ -19,6 +19,9 @@ from django.utils.module_loading import import_string
 from parley.accounts.models import UserType
 from parley.catalog.models import DataSource
 
+# The longest message, for the database column and both APIs' validation.
+MESSAGE_MAX_LENGTH = 5000
+
 
 class ConversationType(models.TextChoices):
     MESSAGE = "message", "Message"
@@ -216,7 +219,7 @@ class Message(models.Model):
         on_delete=models.CASCADE,
         db_index=False,  # led by message_conversation_time
     )
-    message_content = models.CharField(max_length=5000)
+    message_content = models.CharField(max_length=MESSAGE_MAX_LENGTH)
     content_type = models.CharField(max_length=16, choices=WriterType.choices)
     content_id = models.PositiveBigIntegerField(help_text="The writer's id: a user or a seller.")
     user_type = models.CharField(max_length=16, choices=UserType.choices)

@@ -2,18 +2,22 @@
 touches already joined or prefetched, so a page costs a fixed number of queries."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Model, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, Model, OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
 
 from parley.catalog.models import OrderItem, Product, ProductImage
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
     Conversation,
+    ConversationType,
     ItemContent,
     Message,
     MessageRow,
+    WriterType,
 )
 from parley.core.compiled import compiled_query
 
@@ -23,8 +27,15 @@ SHARED_FILTERS = ("conversation_type", "is_answered", "item_content", "item_id",
 
 
 def message_queryset_visible() -> QuerySet[Message]:
-    """Messages an API answer may show: hidden ones never leave the database."""
+    """Messages an API answer may show: hidden ones never leave the database. The one place
+    that says which messages are visible; every read and the moderation recompute use it."""
     return Message.objects.filter(is_hidden=False).order_by("created_date", "id")
+
+
+def message_queryset_visible_by(writer: str) -> QuerySet[Message]:
+    """For a subquery: the visible messages that `writer` wrote in the outer query's
+    conversation."""
+    return message_queryset_visible().filter(conversation=OuterRef("pk"), content_type=writer)
 
 
 def conversation_queryset_prefetched() -> QuerySet[Conversation]:
@@ -415,3 +426,79 @@ def conversation_rows_fetch(conversations: Iterable[Any]) -> ConversationRows:
             if row[3] is not None:
                 images[product_id].append((row[3], product_id, *row[4:]))
     return ConversationRows(page, messages, order_items, products, images)
+
+
+# --- Public questions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicQuestionsVersion:
+    """What the public questions of a product depend on, read in one cheap query: the
+    product's seller (its shown name and title), and the newest change and number of the
+    product's questions, public or not (a withdrawal from public view is a change too)."""
+
+    product_id: int
+    datasource_id: int
+    datasource_name: str
+    datasource_title: str
+    newest_change: datetime | None
+    questions: int
+
+
+def public_questions_version(product_id: int) -> PublicQuestionsVersion | None:
+    """The product's `PublicQuestionsVersion`, or None if there is no such product.
+
+    `modified_date` moves with every change to a conversation: a message (a new answer), a
+    moderation (a hidden or shown message, a withdrawal from public view), an edit in the
+    admin. A deleted question changes the count. One statement, two index-only range reads
+    (`conv_item_modified`)."""
+    questions = (
+        Conversation.objects.filter(
+            item_content=ItemContent.PRODUCT,
+            item_id=OuterRef("pk"),
+            conversation_type=ConversationType.QUESTION,
+        )
+        .order_by()
+        .values("item_id")
+    )
+    row = (
+        Product.objects.filter(pk=product_id)
+        .annotate(
+            newest_change=Subquery(
+                questions.annotate(newest=Max("modified_date")).values("newest")
+            ),
+            questions=Subquery(questions.annotate(total=Count("pk")).values("total")),
+        )
+        .values_list(
+            "pk",
+            "datasource_id",
+            "datasource__name",
+            "datasource__title",
+            "newest_change",
+            "questions",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    product, datasource, name, title, newest_change, total = row
+    return PublicQuestionsVersion(product, datasource, name, title, newest_change, total or 0)
+
+
+def public_question_list(*, product_id: int, datasource_id: int) -> QuerySet[Conversation]:
+    """The product's public questions that hold at least one visible seller message, newest
+    activity first, with the seller joined and the visible messages in `visible_messages`."""
+    return (
+        Conversation.objects.filter(
+            item_content=ItemContent.PRODUCT,
+            item_id=product_id,
+            datasource_id=datasource_id,
+            conversation_type=ConversationType.QUESTION,
+            is_public=True,
+        )
+        .filter(Exists(message_queryset_visible_by(WriterType.DATASOURCE)))
+        .select_related("user", "datasource")
+        # A custom prefetcher (conversations' PagePrefetcher), which the mypy plugin cannot see.
+        .prefetch_related("visible_messages")  # type: ignore[misc]
+        .order_by(*CONVERSATION_ORDERING)
+    )

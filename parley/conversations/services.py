@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations.models import Conversation, ItemContent, Message, WriterType
+from parley.conversations.notifications import message_notify
 from parley.core.exceptions import ApplicationError
-from parley.sellers.notifications import message_notify
 
 
 class ConversationAlreadyExists(Exception):
@@ -65,7 +65,7 @@ def message_append(
     )
     changed = _state_after_message(locked, message)
     locked.save(update_fields=changed)
-    # The other side's e-mail, queued in this transaction (owned by parley.sellers).
+    # The other side's e-mail, queued in this transaction (parley.conversations.notifications).
     message_notify(message=message)
     for field in changed:
         setattr(conversation, field, getattr(locked, field))

@@ -10,4 +10,9 @@ urlpatterns = [
         apis.ConversationDetailApi.as_view(),
         "conversation-detail",
     ),
+    *optional_slash(
+        "products/<str:product_id>/questions/",
+        apis.ProductQuestionListApi.as_view(),
+        "product-questions",
+    ),
 ]

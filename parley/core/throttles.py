@@ -82,6 +82,19 @@ class ConversationCreateThrottle(UserThrottle):
     scope = "conversation_create"
 
 
+class SellerThrottle(SimpleRateThrottle):
+    """The `seller` rate per API token (`request.auth`, a `SellerToken` of the seller API's
+    authentication): each integration has its own budget. No token, no throttle."""
+
+    scope = "seller"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        token_id = getattr(request.auth, "pk", None)
+        if token_id is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": token_id}
+
+
 class StorefrontThrottle(SimpleRateThrottle):
     """The ceiling of one storefront server: all its unsafe requests together."""
 

@@ -3,6 +3,9 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
+# The largest id a path or a body may name: a signed 64-bit integer, the primary keys' type.
+MAX_ID = 2**63 - 1
+
 
 def reject_control_characters(value: str) -> None:
     """Single-line fields carry no CR, LF, NUL or other control characters (header safety)."""
@@ -61,7 +64,7 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -1,23 +1,18 @@
-"""The seller API (token-authenticated, no CSRF) and the public questions of a product."""
+"""The seller API (token-authenticated, no CSRF)."""
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
-from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from parley.conversations.models import MESSAGE_MAX_LENGTH
 from parley.conversations.selectors import conversation_rows_fetch
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
@@ -27,36 +22,16 @@ from parley.conversations.serializers import (
 )
 from parley.core.apis import path_id
 from parley.core.idempotency import idempotent
-from parley.core.middleware import mark_language_independent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.validators import TextField
 from parley.sellers import selectors, services
 from parley.sellers.authentication import SellerApiMixin, request_seller
-from parley.sellers.serializers import PublicQuestionSerializer
 
 UNAUTHORIZED = OpenApiResponse(
     description="No token, or a malformed, unknown or revoked one (`WWW-Authenticate: Token`)"
 )
 THROTTLED = OpenApiResponse(description="Over the `seller` rate of this token")
-CACHE_HEADERS = [
-    OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        location=OpenApiParameter.HEADER,
-        response=[200, 304],
-        required=True,
-        description="A weak tag of this answer, for `If-None-Match`.",
-    ),
-    OpenApiParameter(
-        "Cache-Control",
-        OpenApiTypes.STR,
-        location=OpenApiParameter.HEADER,
-        response=[200, 304],
-        required=True,
-        description="`public, max-age=<seconds>` (PARLEY_PUBLIC_QUESTIONS_MAX_AGE).",
-    ),
-]
 # In a query string an unencoded `+` arrives as a space: `...T10:00:00 03:00` meant `+03:00`.
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
 
@@ -160,7 +135,7 @@ class SellerMessageCreateApi(SellerApiMixin, APIView):
     """Appends the seller's message; the conversation becomes answered."""
 
     class SellerMessageInputSerializer(serializers.Serializer):
-        message_content = StrictTextField(max_length=5000)
+        message_content = StrictTextField(max_length=MESSAGE_MAX_LENGTH)
 
     @extend_schema(
         request=SellerMessageInputSerializer,
@@ -202,83 +177,3 @@ class SellerStatsApi(SellerApiMixin, APIView):
     def get(self, request: Request) -> Response:
         stats = selectors.seller_stats(request_seller(request), now=timezone.now())
         return Response(self.SellerStatsSerializer(stats).data)
-
-
-# Part of every public-questions tag: bump it when the answer's shape or rendering changes, so
-# that no cache keeps a body of the old form under a tag that still matches.
-PUBLIC_QUESTIONS_FORMAT = "1"
-
-
-def public_questions_etag(version: selectors.PublicQuestionsVersion, url: str) -> str:
-    """A weak tag (the same tag means the same answer, not the same bytes) of the answer for
-    `url`, whose page, limit, scheme and host (the `next`/`previous` links) it includes."""
-    newest = version.newest_change.isoformat() if version.newest_change else ""
-    state = "\n".join(
-        (
-            PUBLIC_QUESTIONS_FORMAT,
-            str(version.product_id),
-            str(version.datasource_id),
-            version.datasource_name,
-            version.datasource_title,
-            newest,
-            str(version.questions),
-            url,
-        )
-    )
-    return f'W/"{hashlib.sha256(state.encode()).hexdigest()[:32]}"'
-
-
-class ProductQuestionListApi(APIView):
-    """Public: no login, no session read, so nothing here can depend on who asks, and the
-    answer may be kept by shared caches: `ETag` and `Cache-Control: public, max-age` (the
-    setting PARLEY_PUBLIC_QUESTIONS_MAX_AGE), `304` for a matching `If-None-Match` after one
-    cheap query (docs/conversations.md, "Public questions")."""
-
-    # Declared so the OpenAPI schema shows the paginated object and page/limit.
-    pagination_class = PageLimitPagination
-
-    authentication_classes: list[type] = []
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "If-None-Match",
-                OpenApiTypes.STR,
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="Tags of answers the client holds (or `*`): a match is `304`.",
-            ),
-            *CACHE_HEADERS,
-        ],
-        responses={
-            200: PublicQuestionSerializer(many=True),
-            304: OpenApiResponse(
-                description="Not modified: the answer held under a tag of `If-None-Match` is "
-                "current (no body)."
-            ),
-            404: OpenApiResponse(description="No such product, or an invalid page"),
-        },
-        summary="A product's answered public questions, newest activity first",
-    )
-    def get(self, request: Request, product_id: str) -> HttpResponseBase:
-        version = selectors.public_questions_version(path_id(product_id))
-        if version is None:
-            raise NotFound()
-        etag = public_questions_etag(version, request.build_absolute_uri())
-        response = get_conditional_response(request._request, etag=etag)
-        if response is None:
-            paginator = self.pagination_class()
-            page = paginator.paginate_queryset(
-                selectors.public_question_list(
-                    product_id=version.product_id, datasource_id=version.datasource_id
-                ),
-                request,
-                view=self,
-            )
-            assert page is not None
-            response = paginator.get_paginated_response(
-                PublicQuestionSerializer(page, many=True).data
-            )
-        response.headers["ETag"] = etag
-        patch_cache_control(response, public=True, max_age=settings.PARLEY_PUBLIC_QUESTIONS_MAX_AGE)
-        return mark_language_independent(response)

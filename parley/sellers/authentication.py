@@ -12,10 +12,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from parley.catalog.models import DataSource
+from parley.core.throttles import SellerThrottle
 from parley.sellers import selectors, services
 from parley.sellers.models import SellerToken
 
@@ -68,17 +68,6 @@ class SellerTokenAuthentication(BaseAuthentication):
 class IsSeller(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.user, SellerPrincipal)
-
-
-class SellerThrottle(SimpleRateThrottle):
-    """The `seller` rate per token: each integration has its own budget."""
-
-    scope = "seller"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if not isinstance(request.auth, SellerToken):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
 class SellerApiMixin:

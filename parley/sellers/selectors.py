@@ -1,5 +1,4 @@
-"""Reads of the seller side: tokens, the seller's conversations, their figures, and the
-public questions of a product."""
+"""Reads of the seller side: tokens, the seller's conversations and their figures."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,10 +8,8 @@ from typing import Any
 from django.db.models import (
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -21,13 +18,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from parley.catalog.models import DataSource, Product
+from parley.catalog.models import DataSource
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
     Conversation,
-    ConversationType,
-    ItemContent,
-    Message,
     WriterType,
 )
 from parley.conversations.selectors import (
@@ -35,6 +29,7 @@ from parley.conversations.selectors import (
     ConversationRowsQuery,
     conversation_queryset_filter,
     conversation_rows_get,
+    message_queryset_visible_by,
 )
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
@@ -93,10 +88,6 @@ class SellerStats:
     answered_within_24h_ratio_30d: float | None
 
 
-def _visible_messages(writer: str) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=OuterRef("pk"), content_type=writer, is_hidden=False)
-
-
 def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversation]:
     """The seller's unanswered conversations, each with `waiting_since`: the first visible
     customer message after the seller's last visible message (or the first visible customer
@@ -104,11 +95,11 @@ def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversati
     `waiting_since` is null for a conversation with no visible customer message left (its
     messages were hidden): nobody is waiting there."""
     last_seller_message = (
-        _visible_messages(WriterType.DATASOURCE)
+        message_queryset_visible_by(WriterType.DATASOURCE)
         .order_by("-created_date")
         .values("created_date")[:1]
     )
-    first_customer_message = _visible_messages(WriterType.USER).order_by("created_date")
+    first_customer_message = message_queryset_visible_by(WriterType.USER).order_by("created_date")
     return (
         Conversation.objects.filter(datasource=datasource, is_answered=False)
         .annotate(last_seller_at=Subquery(last_seller_message))
@@ -170,80 +161,4 @@ def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
         oldest_unanswered_since=waiting["oldest"],
         median_first_response_seconds_30d=median,
         answered_within_24h_ratio_30d=round(window["in_time"] / decided, 4) if decided else None,
-    )
-
-
-# --- Public questions ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublicQuestionsVersion:
-    """What the public questions of a product depend on, read in one cheap query: the
-    product's seller (its shown name and title), and the newest change and number of the
-    product's questions, public or not (a withdrawal from public view is a change too)."""
-
-    product_id: int
-    datasource_id: int
-    datasource_name: str
-    datasource_title: str
-    newest_change: datetime | None
-    questions: int
-
-
-def public_questions_version(product_id: int) -> PublicQuestionsVersion | None:
-    """The product's `PublicQuestionsVersion`, or None if there is no such product.
-
-    `modified_date` moves with every change to a conversation: a message (a new answer), a
-    moderation (a hidden or shown message, a withdrawal from public view), an edit in the
-    admin. A deleted question changes the count. One statement, two index-only range reads
-    (`conv_item_modified`)."""
-    questions = (
-        Conversation.objects.filter(
-            item_content=ItemContent.PRODUCT,
-            item_id=OuterRef("pk"),
-            conversation_type=ConversationType.QUESTION,
-        )
-        .order_by()
-        .values("item_id")
-    )
-    row = (
-        Product.objects.filter(pk=product_id)
-        .annotate(
-            newest_change=Subquery(
-                questions.annotate(newest=Max("modified_date")).values("newest")
-            ),
-            questions=Subquery(questions.annotate(total=Count("pk")).values("total")),
-        )
-        .values_list(
-            "pk",
-            "datasource_id",
-            "datasource__name",
-            "datasource__title",
-            "newest_change",
-            "questions",
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    product, datasource, name, title, newest_change, total = row
-    return PublicQuestionsVersion(product, datasource, name, title, newest_change, total or 0)
-
-
-def public_question_list(*, product_id: int, datasource_id: int) -> QuerySet[Conversation]:
-    """The product's public questions that hold at least one visible seller message, newest
-    activity first, with the seller joined and the visible messages in `visible_messages`."""
-    return (
-        Conversation.objects.filter(
-            item_content=ItemContent.PRODUCT,
-            item_id=product_id,
-            datasource_id=datasource_id,
-            conversation_type=ConversationType.QUESTION,
-            is_public=True,
-        )
-        .filter(Exists(_visible_messages(WriterType.DATASOURCE)))
-        .select_related("user", "datasource")
-        # A custom prefetcher (conversations' PagePrefetcher), which the mypy plugin cannot see.
-        .prefetch_related("visible_messages")  # type: ignore[misc]
-        .order_by(*CONVERSATION_ORDERING)
     )

@@ -19,9 +19,4 @@ urlpatterns = [
         apis.SellerMessageCreateApi.as_view(),
         "seller-conversation-messages",
     ),
-    *optional_slash(
-        "products/<str:product_id>/questions/",
-        apis.ProductQuestionListApi.as_view(),
-        "product-questions",
-    ),
 ]

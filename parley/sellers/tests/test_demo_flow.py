@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 
 from parley.accounts.models import User
+from parley.conversations.notifications import KIND_TO_CUSTOMER, KIND_TO_SELLER
 from parley.core.demo import demo_seed
 from parley.mail.models import OutgoingEmail
-from parley.sellers.notifications import KIND_TO_CUSTOMER, KIND_TO_SELLER
 from parley.sellers.tests.factories import token_header
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from parley.catalog.models import DataSource
 from parley.catalog.tests.factories import DataSourceFactory
 from parley.core.exceptions import ApplicationError
+from parley.core.throttles import SellerThrottle
 from parley.sellers import keys, services
-from parley.sellers.authentication import SellerApiMixin, SellerThrottle, request_seller
+from parley.sellers.authentication import SellerApiMixin, request_seller
 from parley.sellers.models import SellerToken
 from parley.sellers.tests.factories import token_header, token_issue
 

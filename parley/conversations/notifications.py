@@ -76,10 +76,10 @@ def message_notify(*, message: Message) -> OutgoingEmail | None:
             "kind_word": kind_word,
         }
         if to_seller:
-            template, kind = "sellers/email/message_to_seller", KIND_TO_SELLER
+            template, kind = "conversations/email/message_to_seller", KIND_TO_SELLER
             subject = f"New {kind_word} from a customer{about} (conversation #{conversation.pk})"
         else:
-            template, kind = "sellers/email/message_to_customer", KIND_TO_CUSTOMER
+            template, kind = "conversations/email/message_to_customer", KIND_TO_CUSTOMER
             subject = f"{seller.title or seller.name} answered your {kind_word}{about}"
         text_body, html_body = email_render(template, context)
 

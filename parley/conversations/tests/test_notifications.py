@@ -8,8 +8,8 @@ from django.core import mail
 
 from parley.catalog.tests.factories import DataSourceFactory, OrderItemFactory, ProductFactory
 from parley.conversations.models import Conversation, Message
+from parley.conversations.notifications import KIND_TO_CUSTOMER, KIND_TO_SELLER
 from parley.mail.models import EmailStatus, OutgoingEmail
-from parley.sellers.notifications import KIND_TO_CUSTOMER, KIND_TO_SELLER
 from parley.sellers.tests.factories import token_header, token_issue
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_a_seller_without_an_address_gets_no_mail_and_a_log_line(
     logged_in, user, caplog, django_capture_on_commit_callbacks
 ):
     seller = DataSourceFactory.create(email=None)
-    with caplog.at_level(logging.WARNING, logger="parley.sellers.notifications"):
+    with caplog.at_level(logging.WARNING, logger="parley.conversations.notifications"):
         response = _ask(logged_in, user, seller)
     assert response.status_code == 201
     assert Message.objects.count() == 1
@@ -139,7 +139,7 @@ def test_a_seller_with_an_unusable_address_still_gets_the_message(
     logged_in, user, caplog, django_capture_on_commit_callbacks
 ):
     seller = DataSourceFactory.create(email="not an address\r\nBcc: x@example.com")
-    with caplog.at_level(logging.WARNING, logger="parley.sellers.notifications"):
+    with caplog.at_level(logging.WARNING, logger="parley.conversations.notifications"):
         response = _ask(logged_in, user, seller)
     assert response.status_code == 201
     assert Message.objects.count() == 1

@@ -12,7 +12,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, ItemContent, Message
-from parley.sellers.serializers import name_mask
+from parley.conversations.serializers import name_mask
 from parley.sellers.tests.factories import conversation_build
 
 pytestmark = pytest.mark.django_db
