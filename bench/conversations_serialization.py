@@ -11,14 +11,15 @@ request into:
                  psycopg receives every row inside execute(); sqlite3 steps through most
                  rows while they are fetched, which lands in `orm` below, so on SQLite this
                  undercounts the database
-  orm            the rest of reading the page (pagination and `conversation_rows_fetch`):
+  orm            the rest of reading the page (pagination and `pages.conversation_rows_fetch`):
                  compiled queries, fetching and converting rows
-  serialize      `conversation_rows_render`: the rows into the answer's dicts
+  serialize      `pages.conversation_rows_render`: the rows into the answer's dicts
   render         JSON rendering of the response (orjson)
   other          everything else: middleware, session, authentication, pagination, URL routing
 
 and prints the medians and the SQL : Python ratio. It also times the declared (pure DRF)
-rendering of the same page against the hand-written fast path the API uses.
+rendering of the same page (the tests' reference, `parley/conversations/tests/helpers.py`)
+against the rows path the API runs (`parley.conversations.pages`).
 
     python bench/conversations_serialization.py [--conversations 100] [--messages 20]
         [--images 5] [--runs 30]
@@ -55,9 +56,10 @@ from parley.catalog.models import (  # noqa: E402
     Product,
     ProductImage,
 )
-from parley.conversations import apis, selectors  # noqa: E402
+from parley.conversations import pages  # noqa: E402
 from parley.conversations.models import Conversation, Message  # noqa: E402
 from parley.conversations.serializers import ConversationOutputSerializer  # noqa: E402
+from parley.conversations.tests.helpers import with_what_the_serializers_read  # noqa: E402
 from parley.core.pagination import PageLimitPagination  # noqa: E402
 from parley.core.renderers import OrjsonRenderer  # noqa: E402
 
@@ -170,8 +172,8 @@ def measure(user: User, limit: int, runs: int) -> dict[str, list[float]]:
         # The page's rows are read in paginate_queryset and conversation_rows_fetch.
         undo = [
             timed_method(PageLimitPagination, "paginate_queryset", fetch),
-            timed_method(selectors, "conversation_rows_fetch", fetch),
-            timed_method(apis, "conversation_rows_render", serialize),
+            timed_method(pages, "conversation_rows_fetch", fetch),
+            timed_method(pages, "conversation_rows_render", serialize),
             timed_method(OrjsonRenderer, "render", render),
         ]
         try:
@@ -194,17 +196,23 @@ def measure(user: User, limit: int, runs: int) -> dict[str, list[float]]:
 
 
 def rendering_paths(user: User, limit: int, runs: int) -> tuple[float, float]:
-    page = list(selectors.conversation_queryset_prefetched().filter(user=user)[:limit])
+    """Rendering only, both from what is already read: the rows path's render of the page
+    against DRF's declared fields over the same conversations as model instances."""
+    rows = list(pages.conversation_list_for_user(user)[0:limit])
+    fetched = pages.conversation_rows_fetch(rows)
+    instances = [
+        with_what_the_serializers_read(conversation)
+        for conversation in Conversation.objects.filter(pk__in=[row[pages.ID] for row in rows])
+    ]
     serializer = ConversationOutputSerializer()
     fast, declared = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        for conversation in page:
-            serializer.to_representation(conversation)
+        pages.conversation_rows_render(*fetched)
         fast.append(time.perf_counter() - start)
         start = time.perf_counter()
-        for conversation in page:
-            serializer.to_representation_declared(conversation)
+        for conversation in instances:
+            serializer.to_representation(conversation)
         declared.append(time.perf_counter() - start)
     return statistics.median(fast), statistics.median(declared)
 

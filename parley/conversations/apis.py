@@ -21,7 +21,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from parley.accounts.models import User, UserType
-from parley.conversations import selectors, services
+from parley.conversations import pages, services
 from parley.conversations.models import (
     MESSAGE_MAX_LENGTH,
     ConversationType,
@@ -32,9 +32,8 @@ from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     PublicQuestionSerializer,
-    conversation_rows_render,
 )
-from parley.core.apis import path_id
+from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
 from parley.core.middleware import mark_language_independent
 from parley.core.pagination import PageLimitPagination
@@ -158,18 +157,8 @@ class ConversationListCreateApi(APIView):
         summary="The logged-in user's conversations, newest activity first",
     )
     def get(self, request: Request) -> Response:
-        conversations = selectors.conversation_list_for_user(request.user, listing_filters(request))
-        paginator = self.pagination_class()
-        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
-        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
-            conversations,  # type: ignore[arg-type]
-            request,
-            view=self,
-        )
-        assert page is not None
-        return paginator.get_paginated_response(
-            conversation_rows_render(selectors.conversation_rows_fetch(page))
-        )
+        conversations = pages.conversation_list_for_user(request.user, listing_filters(request))
+        return paginated_response(request, self, conversations, pages.conversation_page_render)
 
     @extend_schema(
         request=ConversationMessageInputSerializer,
@@ -241,8 +230,7 @@ class ConversationDetailApi(APIView):
         summary="One of the logged-in user's conversations",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        page = selectors.conversation_get_for_user(request.user, path_id(conversation_id))
-        return Response(conversation_rows_render(page)[0])
+        return Response(pages.conversation_get_for_user(request.user, path_id(conversation_id)))
 
 
 # The caching headers of the public questions' answers.
@@ -271,7 +259,7 @@ CACHE_HEADERS = [
 PUBLIC_QUESTIONS_FORMAT = "1"
 
 
-def public_questions_etag(version: selectors.PublicQuestionsVersion, url: str) -> str:
+def public_questions_etag(version: pages.PublicQuestionsVersion, url: str) -> str:
     """A weak tag (the same tag means the same answer, not the same bytes) of the answer for
     `url`, whose page, limit, scheme and host (the `next`/`previous` links) it includes."""
     newest = version.newest_change.isoformat() if version.newest_change else ""
@@ -323,23 +311,17 @@ class ProductQuestionListApi(APIView):
         summary="A product's answered public questions, newest activity first",
     )
     def get(self, request: Request, product_id: str) -> HttpResponseBase:
-        version = selectors.public_questions_version(path_id(product_id))
+        version = pages.public_questions_version(path_id(product_id))
         if version is None:
             raise NotFound()
         etag = public_questions_etag(version, request.build_absolute_uri())
         response = get_conditional_response(request._request, etag=etag)
         if response is None:
-            paginator = self.pagination_class()
-            page = paginator.paginate_queryset(
-                selectors.public_question_list(
-                    product_id=version.product_id, datasource_id=version.datasource_id
-                ),
-                request,
-                view=self,
+            questions = pages.public_question_list(
+                product_id=version.product_id, datasource_id=version.datasource_id
             )
-            assert page is not None
-            response = paginator.get_paginated_response(
-                PublicQuestionSerializer(page, many=True).data
+            response = paginated_response(
+                request, self, questions, pages.public_question_page_render
             )
         response.headers["ETag"] = etag
         patch_cache_control(response, public=True, max_age=settings.PARLEY_PUBLIC_QUESTIONS_MAX_AGE)

@@ -1,20 +1,13 @@
 """Conversations between one customer and one seller, and their messages.
 
 The customer API (this app) and the seller API (`parley.sellers`) both write through
-`parley.conversations.services` and read through `parley.conversations.selectors`.
+`parley.conversations.services` and read pages through `parley.conversations.pages`.
 """
-
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from datetime import datetime
-from operator import attrgetter
-from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from parley.accounts.models import UserType
 from parley.catalog.models import DataSource
@@ -49,58 +42,6 @@ class WriterType(models.TextChoices):
 CONVERSATION_ORDERING = (F("last_message_date").desc(), F("id").desc())
 
 
-class PagePrefetcher:
-    """A computed attribute of a conversation that speaks Django's prefetch protocol.
-
-    `prefetch_related("<name>")` fills it for a whole page of conversations with a fixed
-    number of queries whatever the page size; read without a prefetch, it fills itself for
-    the one conversation through the same code. `fetch(conversations)` returns a mapping from
-    `key(conversation)` to the value; a conversation missing from it gets `default()`.
-    The value is cached on the instance like a related object; it is not refreshed by
-    `refresh_from_db()`, so read again through the selectors after a write.
-    """
-
-    def __init__(
-        self,
-        fetch: str,
-        key: Callable[["Conversation"], Hashable],
-        default: Callable[[], Any],
-    ) -> None:
-        self.fetch_path = fetch
-        self.key = key
-        self.default = default
-        self.cache_name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.cache_name = name
-
-    def is_cached(self, instance: "Conversation") -> bool:
-        return self.cache_name in instance._state.fields_cache
-
-    def get_prefetch_querysets(
-        self, instances: list["Conversation"], querysets: Any = None
-    ) -> tuple[Any, ...]:
-        if querysets:
-            raise ValueError(f"{self.cache_name} prefetches take no custom querysets.")
-        fetch = import_string(self.fetch_path)
-        found = [_Found(key, value) for key, value in fetch(instances).items()]
-        return (found, attrgetter("key"), self.key, True, self.cache_name, False)
-
-    def __get__(self, instance: "Conversation | None", owner: type) -> Any:
-        if instance is None:
-            return self
-        if not self.is_cached(instance):
-            models.prefetch_related_objects([instance], self.cache_name)
-        found = instance._state.fields_cache[self.cache_name]
-        return self.default() if found is None else found.value
-
-
-@dataclass(slots=True)
-class _Found:
-    key: Hashable
-    value: Any
-
-
 class Conversation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,20 +72,6 @@ class Conversation(models.Model):
     created_date = models.DateTimeField(default=timezone.now)
     modified_date = models.DateTimeField(
         auto_now=True, help_text="Any change: a message, a moderation, an edit."
-    )
-
-    # The product or order item that (item_content, item_id) names, or None.
-    item_object = PagePrefetcher(
-        fetch="parley.conversations.selectors.item_objects_fetch",
-        key=lambda conversation: (conversation.item_content, conversation.item_id),
-        default=lambda: None,
-    )
-    # The messages an API answer may show (hidden ones never), oldest first, as read-only
-    # `MessageRow`s: a page holds thousands of messages, and rows cost a third of models.
-    visible_messages = PagePrefetcher(
-        fetch="parley.conversations.selectors.visible_messages_fetch",
-        key=lambda conversation: conversation.pk,
-        default=list,
     )
 
     class Meta:
@@ -253,20 +180,3 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type} #{self.content_id}: {self.message_content[:50]}"
-
-
-class MessageRow(NamedTuple):
-    """A visible message as the APIs show it: the fields of `Message`, read-only. A tuple,
-    because a page builds thousands of them and a tuple is the cheapest object to build."""
-
-    id: int
-    conversation_id: int
-    message_content: str
-    content_type: str
-    content_id: int
-    user_type: str
-    created_date: datetime
-
-    @property
-    def pk(self) -> int:
-        return self.id

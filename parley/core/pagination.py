@@ -3,6 +3,8 @@ from typing import Any
 from django.core.paginator import Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 # Past any real listing; a larger OFFSET would overflow SQLite's integers.
 MAX_OFFSET = 2**31
@@ -46,6 +48,12 @@ class PageLimitPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "limit"
     max_page_size = 100
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        """DRF's, for any object list with `count()` and slices (not only a queryset)."""
+        return super().paginate_queryset(queryset, request, view=view)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         """What the server really accepts (API.md §1): `page` is a positive integer or empty,

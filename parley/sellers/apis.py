@@ -12,15 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from parley.conversations import pages
 from parley.conversations.models import MESSAGE_MAX_LENGTH
-from parley.conversations.selectors import conversation_rows_fetch
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     MessageOutputSerializer,
-    conversation_rows_render,
 )
-from parley.core.apis import path_id
+from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
@@ -88,17 +87,7 @@ class SellerConversationListApi(SellerApiMixin, APIView):
         conversations = selectors.conversation_list_for_seller(
             request_seller(request), filters.validated_data
         )
-        paginator = self.pagination_class()
-        # Rows sliced from a counted queryset, which DRF's annotation does not foresee.
-        page: list[tuple[Any, ...]] | None = paginator.paginate_queryset(
-            conversations,  # type: ignore[arg-type]
-            request,
-            view=self,
-        )
-        assert page is not None
-        return paginator.get_paginated_response(
-            conversation_rows_render(conversation_rows_fetch(page))
-        )
+        return paginated_response(request, self, conversations, pages.conversation_page_render)
 
 
 class SellerConversationDetailApi(SellerApiMixin, APIView):
@@ -116,10 +105,9 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
         summary="One of the seller's conversations",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        page = selectors.conversation_get_for_seller(
-            request_seller(request), path_id(conversation_id)
+        return Response(
+            selectors.conversation_get_for_seller(request_seller(request), path_id(conversation_id))
         )
-        return Response(conversation_rows_render(page)[0])
 
 
 class StrictTextField(TextField):

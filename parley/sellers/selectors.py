@@ -19,18 +19,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from parley.catalog.models import DataSource
+from parley.conversations import pages
 from parley.conversations.models import (
-    CONVERSATION_ORDERING,
     Conversation,
     WriterType,
 )
-from parley.conversations.selectors import (
-    ConversationRows,
-    ConversationRowsQuery,
-    conversation_queryset_filter,
-    conversation_rows_get,
-    message_queryset_visible_by,
-)
+from parley.conversations.pages import ConversationPageQuery
+from parley.conversations.selectors import message_queryset_visible_by
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
 
@@ -52,27 +47,21 @@ def seller_token_get_for_key(key: str) -> SellerToken | None:
 
 def conversation_list_for_seller(
     datasource: DataSource, filters: Mapping[str, Any] | None = None
-) -> ConversationRowsQuery:
-    """The seller's conversations, newest activity first, ready for the output serializer.
+) -> ConversationPageQuery:
+    """The seller's conversations, newest activity first, to paginate and hand to
+    `pages.conversation_page_render`.
 
     `updated_since` keeps the conversations with any change (a message, a moderation, an
     edit) at or after that time: `modified_date` moves with every one of them."""
     filters = dict(filters or {})
     filters.pop("datasource", None)  # a seller sees its own conversations only
-    if all(value is None for value in filters.values()):
-        return ConversationRowsQuery(owner=("datasource_id", datasource.pk))
-    queryset = conversation_queryset_filter(
-        Conversation.objects.filter(datasource=datasource).order_by(*CONVERSATION_ORDERING),
-        filters,
-    )
-    if filters.get("updated_since") is not None:
-        queryset = queryset.filter(modified_date__gte=filters["updated_since"])
-    return ConversationRowsQuery(queryset)
+    return pages.conversation_page_query("datasource_id", datasource.pk, filters)
 
 
-def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> ConversationRows:
-    """The seller's own conversation, or 404 (whether another seller's or none at all)."""
-    return conversation_rows_get(
+def conversation_get_for_seller(datasource: DataSource, conversation_id: int) -> dict[str, Any]:
+    """The seller's own conversation, rendered, or 404 (whether another seller's or none at
+    all)."""
+    return pages.conversation_get(
         column="datasource_id", owner_id=datasource.pk, conversation_id=conversation_id
     )
 

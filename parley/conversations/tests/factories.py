@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import Any
+
 import factory
 from django.utils import timezone
 
@@ -27,3 +30,41 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     content_type = WriterType.USER
     content_id = factory.LazyAttribute(lambda message: message.conversation.user_id)
     user_type = UserType.REGISTERED
+
+
+def conversation_build(
+    *,
+    user: Any = None,
+    datasource: Any = None,
+    messages: list[tuple[str, datetime]] | None = None,
+    **fields: Any,
+) -> Conversation:
+    """A conversation with messages at fixed times, its state set as the services set it.
+
+    `messages` is a list of (writer, time), writer "user" or "datasource"; the conversation
+    opens at the first message's time."""
+    user = user or UserFactory.create()
+    datasource = datasource or DataSourceFactory.create()
+    messages = messages or [("user", timezone.now())]
+    conversation = Conversation.objects.create(
+        user=user,
+        datasource=datasource,
+        conversation_type=fields.pop("conversation_type", ConversationType.MESSAGE),
+        created_date=messages[0][1],
+        **fields,
+    )
+    for number, (writer, at) in enumerate(messages):
+        Message.objects.create(
+            conversation=conversation,
+            message_content=f"message {number} by {writer}",
+            content_type=writer,
+            content_id=user.pk if writer == WriterType.USER else datasource.pk,
+            user_type=user.user_type,
+            created_date=at,
+        )
+    seller_times = [at for writer, at in messages if writer == WriterType.DATASOURCE]
+    conversation.is_answered = messages[-1][0] == WriterType.DATASOURCE
+    conversation.last_message_date = messages[-1][1]
+    conversation.first_response_date = min(seller_times) if seller_times else None
+    conversation.save()
+    return conversation

@@ -4,10 +4,10 @@ import re
 
 from django.db import connection
 
-from parley.conversations.selectors import ConversationRowsQuery
+from parley.conversations.pages import ConversationPageQuery
 
 
-def assert_first_page_walks_index(listing: ConversationRowsQuery, index: str) -> None:
+def assert_first_page_walks_index(listing: ConversationPageQuery, index: str) -> None:
     """The first page comes from an index in the listing's order, with no sort: on SQLite
     from `index` itself (`conv_\\w+` means any); on PostgreSQL from a `conv_` index matching
     `index`, since which of the fitting ones wins depends on real statistics."""

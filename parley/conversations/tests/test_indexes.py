@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from parley.catalog.tests.factories import DataSourceFactory
-from parley.conversations.selectors import conversation_list_for_user
+from parley.conversations.pages import conversation_list_for_user
 from parley.conversations.tests.factories import ConversationFactory
 from parley.conversations.tests.plans import assert_first_page_walks_index
 

@@ -12,8 +12,8 @@ from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, ItemContent, Message
+from parley.conversations.tests.factories import conversation_build
 from parley.sellers import services as seller_services
-from parley.sellers.tests.factories import conversation_build
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from parley.accounts.tests.factories import UserFactory
-from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
+from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations import services
 from parley.conversations.models import Conversation, Message
 from parley.conversations.tests.factories import ConversationFactory, MessageFactory
@@ -179,16 +179,6 @@ def test_an_integrity_error_that_is_no_duplicate_is_not_disguised(monkeypatch):
         )
 
 
-@pytest.mark.django_db
-def test_item_object_reads_without_a_prefetch():
-    product = ProductFactory.create()
-    conversation = ConversationFactory.create(
-        datasource=product.datasource, item_content="product", item_id=product.pk
-    )
-    assert Conversation.objects.get(pk=conversation.pk).item_object == product
-    assert ConversationFactory.create().item_object is None
-
-
 # --- Races (see races.py: real threads; on SQLite in a file database like production's) ---
 
 
@@ -216,13 +206,3 @@ def test_racing_appends_never_pass_the_message_limit():
         + ["appended"] * 2,
         "messages": 3,
     }
-
-
-@pytest.mark.django_db
-def test_visible_messages_read_without_a_prefetch_leave_hidden_ones_out():
-    conversation = ConversationFactory.create()
-    shown = MessageFactory.create(conversation=conversation, created_date=T0)
-    MessageFactory.create(conversation=conversation, created_date=T0, is_hidden=True)
-    fresh = Conversation.objects.get(pk=conversation.pk)
-    assert [message.id for message in fresh.visible_messages] == [shown.pk]
-    assert ConversationFactory.create().visible_messages == []

@@ -4,9 +4,9 @@ page and the seller's own conversations, never the whole table."""
 import pytest
 
 from parley.catalog.tests.factories import DataSourceFactory
+from parley.conversations.tests.factories import conversation_build
 from parley.conversations.tests.plans import assert_first_page_walks_index
 from parley.sellers.selectors import conversation_list_for_seller
-from parley.sellers.tests.factories import conversation_build
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from parley.catalog.tests.factories import (
 )
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, ItemContent, Message
-from parley.conversations.selectors import conversation_queryset_prefetched
-from parley.conversations.serializers import ConversationOutputSerializer
+from parley.conversations.tests.factories import conversation_build
+from parley.conversations.tests.helpers import conversation_declared
 from parley.sellers.models import SellerToken
-from parley.sellers.tests.factories import conversation_build, token_header, token_issue
+from parley.sellers.tests.factories import token_header, token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,7 @@ def auth(seller) -> dict[str, Any]:
 
 
 def _rendered(conversation: Conversation) -> dict[str, Any]:
-    return ConversationOutputSerializer(
-        conversation_queryset_prefetched().get(pk=conversation.pk)
-    ).data
+    return conversation_declared(conversation)
 
 
 # --- Listing ---------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations.models import Message
+from parley.conversations.tests.factories import conversation_build
 from parley.sellers.selectors import SellerStats, seller_stats
-from parley.sellers.tests.factories import conversation_build, token_header, token_issue
+from parley.sellers.tests.factories import token_header, token_issue
 
 pytestmark = pytest.mark.django_db
 
