@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from parley.conversations import services
 from parley.conversations.models import Conversation, Message
@@ -77,9 +76,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Withdraw the selected conversations from public view")
     def withdraw_from_public(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
-        count = queryset.filter(is_public=True).update(
-            is_public=False, modified_date=timezone.now()
-        )
+        count = services.conversations_withdraw_from_public(conversations=queryset)
         self.message_user(request, f"{count} conversation(s) withdrawn from public view.")
 
 

@@ -3,6 +3,7 @@ these functions; the database constraints behind them decide every race."""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -261,3 +262,12 @@ def message_unhide(*, message: Message) -> Message:
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     _conversation_state_recompute(conversation)
     return message
+
+
+def conversations_withdraw_from_public(*, conversations: QuerySet[Conversation]) -> int:
+    """Moderation: the public ones among `conversations` leave the product's public questions
+    (`is_public` cleared); `modified_date` moves, so `updated_since` reports it. Returns how
+    many were public."""
+    return conversations.filter(is_public=True).update(
+        is_public=False, modified_date=timezone.now()
+    )

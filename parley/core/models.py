@@ -1,14 +1,6 @@
 from django.db import models
 
 
-class TimeStampedModel(models.Model):
-    created_date = models.DateTimeField(auto_now_add=True, db_index=False)
-    modified_date = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
 class IdempotencyKey(models.Model):
     """One `Idempotency-Key` of one caller (API.md §6): claimed while its request runs
     (`status_code` empty), then holding the answer that a repeat gets. Kept 24 hours."""
