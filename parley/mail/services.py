@@ -10,6 +10,7 @@ failures are rescheduled through `next_attempt_at` with exponential backoff and 
 import functools
 import logging
 import random
+import secrets
 import threading
 import time
 import uuid
@@ -42,7 +43,9 @@ def _lease() -> timedelta:
 
 def _message_id(from_email: str) -> str:
     domain = parseaddr(from_email)[1].rpartition("@")[2] or "parley.localhost"
-    return make_msgid(idstring="parley", domain=domain)
+    # make_msgid's own randomness is the `random` module's, which Hypothesis reseeds per
+    # example: two e-mails in one tick could share an id. The token comes from the OS.
+    return make_msgid(idstring=f"parley.{secrets.token_hex(8)}", domain=domain)
 
 
 def email_render(template_base: str, context: dict) -> tuple[str, str]:
