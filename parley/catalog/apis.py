@@ -11,8 +11,6 @@ from parley.catalog.serializers import OrderOutputSerializer
 from parley.core.apis import path_id
 from parley.core.pagination import PageLimitPagination
 
-NOT_LOGGED_IN = OpenApiResponse(description="Not logged in")
-
 
 class OrderListApi(APIView):
     # Declared so the OpenAPI schema shows the paginated object and page/limit.
@@ -22,7 +20,6 @@ class OrderListApi(APIView):
     @extend_schema(
         responses={
             200: OrderOutputSerializer(many=True),
-            403: NOT_LOGGED_IN,
             404: OpenApiResponse(description="An invalid page"),
         },
         summary="The logged-in user's orders, newest first",
@@ -42,7 +39,6 @@ class OrderDetailApi(APIView):
     @extend_schema(
         responses={
             200: OrderOutputSerializer,
-            403: NOT_LOGGED_IN,
             404: OpenApiResponse(description="Not one of the user's orders"),
         },
         summary="One of the logged-in user's orders",

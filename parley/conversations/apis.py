@@ -152,7 +152,6 @@ class ConversationListCreateApi(APIView):
         responses={
             200: ConversationOutputSerializer(many=True),
             400: OpenApiResponse(description="A filter of the wrong form, named"),
-            403: OpenApiResponse(description="Not logged in"),
         },
         summary="The logged-in user's conversations, newest activity first",
     )
@@ -168,8 +167,6 @@ class ConversationListCreateApi(APIView):
                 response={"anyOf": [*BAD_REQUEST["anyOf"], ALREADY_EXISTS]},
                 description='Field errors, or exactly `["Conversation already exists"]`',
             ),
-            403: OpenApiResponse(description="Not logged in, or CSRF failed"),
-            429: OpenApiResponse(description="Throttled"),
         },
         summary="Open a conversation with a seller, or write into one of your own",
     )
@@ -179,24 +176,21 @@ class ConversationListCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         assert isinstance(request.user, User)
-        try:
-            message = services.customer_message_send(
-                user=request.user,
-                conversation_type=data["conversation_type"],
-                user_id=data["user"],
-                user_type=data["user_type"],
-                content_type=data["content_type"],
-                content_id=data["content_id"],
-                datasource_id=data["datasource"],
-                message_content=data["message_content"],
-                conversation_id=data.get("conversation"),
-                subject=data.get("subject") or None,
-                is_public=data["is_public"],
-                item_content=data.get("item_content"),
-                item_id=data.get("item_id"),
-            )
-        except services.ConversationAlreadyExists as exc:
-            return Response([exc.message], status=status.HTTP_400_BAD_REQUEST)
+        message = services.customer_message_send(
+            user=request.user,
+            conversation_type=data["conversation_type"],
+            user_id=data["user"],
+            user_type=data["user_type"],
+            content_type=data["content_type"],
+            content_id=data["content_id"],
+            datasource_id=data["datasource"],
+            message_content=data["message_content"],
+            conversation_id=data.get("conversation"),
+            subject=data.get("subject") or None,
+            is_public=data["is_public"],
+            item_content=data.get("item_content"),
+            item_id=data.get("item_id"),
+        )
         conversation = message.conversation
         return Response(
             {
@@ -224,7 +218,6 @@ class ConversationDetailApi(APIView):
     @extend_schema(
         responses={
             200: ConversationOutputSerializer,
-            403: OpenApiResponse(description="Not logged in"),
             404: OpenApiResponse(description="Not one of the user's conversations"),
         },
         summary="One of the logged-in user's conversations",

@@ -11,15 +11,17 @@ from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations.models import Conversation, ItemContent, Message, WriterType
 from parley.conversations.notifications import message_notify
-from parley.core.exceptions import ApplicationError
+from parley.core.exceptions import ApplicationError, ListedError
 
 
-class ConversationAlreadyExists(Exception):
+class ConversationAlreadyExists(ListedError):
     """The user already has a conversation with this seller, of this type, about this item.
 
-    The API answers it with the seed's bare list `["Conversation already exists"]`."""
+    The exception handler answers it with the seed's bare list `["Conversation already
+    exists"]` (a ListedError)."""
 
-    message = "Conversation already exists"
+    def __init__(self) -> None:
+        super().__init__("Conversation already exists")
 
 
 def _state_after_message(conversation: Conversation, message: Message) -> list[str]:

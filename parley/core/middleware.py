@@ -5,8 +5,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.exceptions import ParseError
+
+from parley.core.exceptions import PayloadTooLarge, ServiceUnavailable, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +40,13 @@ class BodySizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            return error_response(ParseError("Invalid Content-Length header."))
         cap = body_cap(request.META.get("CONTENT_TYPE", ""))
         if length > cap:
             # No `Connection: close`: a WSGI application may not set hop-by-hop headers (PEP
             # 3333; waitress and wsgiref refuse the response). The server reads and discards
             # what the client still sends, or closes the connection itself.
-            response = JsonResponse(
-                {"detail": f"Request body too large: at most {cap} bytes."}, status=413
-            )
+            response = error_response(PayloadTooLarge(cap))
             # Answered before SecurityMiddleware runs, so set what it would have set.
             response["X-Content-Type-Options"] = "nosniff"
             return response
@@ -102,16 +103,8 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DATABASE_UNAVAILABLE):
-            return service_unavailable()
+            return error_response(ServiceUnavailable())
         return None
-
-
-def service_unavailable() -> JsonResponse:
-    response = JsonResponse(
-        {"detail": "Service temporarily unavailable; try again shortly."}, status=503
-    )
-    response["Retry-After"] = "5"
-    return response
 
 
 # --- The committed answer is final (API.md §6) ----------------------------------------------

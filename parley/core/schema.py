@@ -83,7 +83,11 @@ class SchemaPrecision:
 
 class AutoSchema(SpectacularAutoSchema):
     """Names nested serializers after their view and adds the error answers every endpoint
-    can give, derived from what the view declares (methods, auth, throttles, paths)."""
+    can give, derived from what the view declares (methods, auth, throttles, paths). The one
+    way errors enter the schema: a view lists an error code only to say more than the
+    derivation can (a precise description, the body still the derived one), when its body
+    differs (the bare list of `ConversationAlreadyExists`), or for a refusal the view makes
+    itself (logout checks CSRF in its own code)."""
 
     _form_body = False  # mapping a form or multipart body, where no value can be null
 
@@ -188,12 +192,21 @@ class AutoSchema(SpectacularAutoSchema):
         elif self._is_list_view() or self.path_regex.count("(?P<"):
             errors["400"] = _error("Invalid filter value", _FIELD_ERRORS)
         if token_auth:
-            errors["401"] = _error("Missing, malformed, unknown or revoked token", _DETAIL)
-        if needs_login or (unsafe and not token_auth and view.get_authenticators()):
-            errors["403"] = _error("Not logged in, or CSRF failed", _DETAIL)
+            errors["401"] = _error(
+                "No token, or a malformed, unknown or revoked one (`WWW-Authenticate: Token`)",
+                _DETAIL,
+            )
+        checks_csrf = unsafe and not token_auth and bool(view.get_authenticators())
+        if needs_login or checks_csrf:
+            refusal = {
+                (True, False): "Not logged in",
+                (True, True): "Not logged in, or CSRF failed",
+                (False, True): "CSRF failed",
+            }[(needs_login, checks_csrf)]
+            errors["403"] = _error(refusal, _DETAIL)
         if "{" in self.path or self._is_list_view():
             errors["404"] = _error("Not found (or invalid page)", _DETAIL)
-        if getattr(view, "throttle_classes", None):
+        if view.get_throttles():  # the view's own choice too (per method)
             errors["429"] = _error("Throttled; see Retry-After", _DETAIL)
         if self._is_idempotent():
             errors["409"] = _error("A request with this Idempotency-Key is in progress", _DETAIL)

@@ -2,18 +2,18 @@
 proxy's address, so the per-client scopes count the shopper there (parley.core.callers), and
 the contact form and login also count per submitted e-mail, wherever a request comes from."""
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from parley.core.callers import client_address, digest, is_from_storefront, shopper_ident
+from parley.core.exceptions import error_response
 
 
 class ClientThrottle(SimpleRateThrottle):
@@ -117,10 +117,5 @@ class StorefrontCeilingMiddleware:
         if settings.PARLEY_STOREFRONT_NETWORKS:
             throttle = StorefrontThrottle()
             if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-                wait = throttle.wait()
-                refusal = Throttled(wait)
-                response = JsonResponse({"detail": str(refusal.detail)}, status=429)
-                if wait is not None:
-                    response["Retry-After"] = str(math.ceil(wait))
-                return response
+                return error_response(Throttled(throttle.wait()))
         return self.get_response(request)

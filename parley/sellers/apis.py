@@ -27,10 +27,6 @@ from parley.core.validators import TextField
 from parley.sellers import selectors, services
 from parley.sellers.authentication import SellerApiMixin, request_seller
 
-UNAUTHORIZED = OpenApiResponse(
-    description="No token, or a malformed, unknown or revoked one (`WWW-Authenticate: Token`)"
-)
-THROTTLED = OpenApiResponse(description="Over the `seller` rate of this token")
 # In a query string an unencoded `+` arrives as a space: `...T10:00:00 03:00` meant `+03:00`.
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
 
@@ -76,8 +72,6 @@ class SellerConversationListApi(SellerApiMixin, APIView):
         responses={
             200: ConversationOutputSerializer(many=True),
             400: OpenApiResponse(description="A filter of the wrong form, named"),
-            401: UNAUTHORIZED,
-            429: THROTTLED,
         },
         summary="The seller's conversations, newest activity first",
     )
@@ -98,9 +92,7 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
     @extend_schema(
         responses={
             200: ConversationOutputSerializer,
-            401: UNAUTHORIZED,
             404: OpenApiResponse(description="Not one of the seller's conversations"),
-            429: THROTTLED,
         },
         summary="One of the seller's conversations",
     )
@@ -130,9 +122,7 @@ class SellerMessageCreateApi(SellerApiMixin, APIView):
         responses={
             201: MessageOutputSerializer,
             400: OpenApiResponse(description="Blank, over-long or non-string message_content"),
-            401: UNAUTHORIZED,
             404: OpenApiResponse(description="Not one of the seller's conversations"),
-            429: THROTTLED,
         },
         summary="Answer one of the seller's conversations",
     )
@@ -159,7 +149,7 @@ class SellerStatsApi(SellerApiMixin, APIView):
         answered_within_24h_ratio_30d = serializers.FloatField(allow_null=True)
 
     @extend_schema(
-        responses={200: SellerStatsSerializer, 401: UNAUTHORIZED, 429: THROTTLED},
+        responses={200: SellerStatsSerializer},
         summary="The seller's response figures (definitions in docs/sellers.md)",
     )
     def get(self, request: Request) -> Response:

@@ -107,8 +107,6 @@ class ContactUsApi(APIView):
         responses={
             200: OpenApiResponse(description="Received; empty body"),
             400: OpenApiResponse(description="Field errors"),
-            403: OpenApiResponse(description="CSRF failed"),
-            429: OpenApiResponse(description="Throttled"),
         },
         summary="Send a message to the shop",
     )
