@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from parley.accounts import services
 from parley.accounts.models import Gender, User
 from parley.core.throttles import LoginAccountThrottle, LoginThrottle
-from parley.core.validators import EmailAddressField, SingleLineField, StringField
+from parley.core.validators import EmailAddressField, SingleLineField, StringField, given_fields
 
 KeySerializer = inline_serializer("SessionKey", {"key": serializers.CharField()})
 
@@ -55,12 +55,8 @@ class RegistrationApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        # Optional fields may arrive as empty strings: they mean "not given".
-        for optional in ("phone", "gender"):
-            if not data.get(optional):
-                data.pop(optional, None)
-        user = services.user_register(**data)
+        data = serializer.validated_data
+        user = services.user_register(**given_fields(data, data, optional=("phone", "gender")))
         key = services.session_start(request=request._request, user=user)
         return Response({"key": key}, status=status.HTTP_201_CREATED)
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from parley.catalog import selectors
 from parley.catalog.serializers import OrderOutputSerializer
-from parley.core.apis import path_id
+from parley.core.apis import paginated_response, path_id
 from parley.core.pagination import PageLimitPagination
 
 
@@ -25,12 +25,10 @@ class OrderListApi(APIView):
         summary="The logged-in user's orders, newest first",
     )
     def get(self, request: Request) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.order_list_for_user(request.user), request, view=self
+        orders = selectors.order_list_for_user(request.user)
+        return paginated_response(
+            request, self, orders, lambda page: OrderOutputSerializer(page, many=True).data
         )
-        assert page is not None
-        return paginator.get_paginated_response(OrderOutputSerializer(page, many=True).data)
 
 
 class OrderDetailApi(APIView):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -74,6 +76,9 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # conversations open with a customer's first message, through the API
 
+    def save_model(self, request: HttpRequest, obj: Conversation, form: Any, change: bool) -> None:
+        services.conversation_staff_edit(conversation=obj)
+
     @admin.action(description="Withdraw the selected conversations from public view")
     def withdraw_from_public(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         count = services.conversations_withdraw_from_public(conversations=queryset)
@@ -101,16 +106,10 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide the selected messages from every API answer")
     def hide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        hidden = 0
-        for message in queryset.filter(is_hidden=False):
-            services.message_hide(message=message, hidden_by=request.user)  # type: ignore[arg-type]
-            hidden += 1
+        hidden = services.messages_hide(messages=queryset, hidden_by=request.user)  # type: ignore[arg-type]
         self.message_user(request, f"{hidden} message(s) hidden.", messages.SUCCESS)
 
     @admin.action(description="Show the selected messages again")
     def unhide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        shown = 0
-        for message in queryset.filter(is_hidden=True):
-            services.message_unhide(message=message)
-            shown += 1
+        shown = services.messages_unhide(messages=queryset)
         self.message_user(request, f"{shown} message(s) shown again.", messages.SUCCESS)

@@ -40,7 +40,7 @@ from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST, SchemaPrecision
 from parley.core.throttles import ConversationCreateThrottle
-from parley.core.validators import IdField, SingleLineField, TextField
+from parley.core.validators import IdField, SingleLineField, TextField, given_fields
 
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
 CONVERSATION_OWN_FIELDS = ("subject", "is_public", "item_content", "item_id")
@@ -114,11 +114,7 @@ class ConversationListCreateApi(APIView):
 
         def to_internal_value(self, data: Any) -> Any:
             if isinstance(data, Mapping):
-                data = {name: data[name] for name in self.fields if name in data}
-                # Optional fields may arrive empty (or null): they mean "not given".
-                for name in OPTIONAL_FIELDS:
-                    if data.get(name, "") in ("", None):
-                        data.pop(name, None)
+                data = given_fields(data, self.fields, optional=self.absent_when_empty)
                 if "conversation" in data:
                     for name in CONVERSATION_OWN_FIELDS:
                         data.pop(name, None)

@@ -23,7 +23,7 @@ from parley.conversations.models import (
 )
 from parley.conversations.pages import DATASOURCE_KEYS, name_mask
 from parley.core.schema import SchemaPrecision
-from parley.core.validators import IdField
+from parley.core.validators import IdField, given_fields
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer[OrderItem]):
@@ -128,14 +128,8 @@ class ConversationFilterSerializer(SchemaPrecision, serializers.Serializer):
     datasource = IdField(required=False)
 
     def to_internal_value(self, data: Any) -> Any:
-        # A plain dict, so that DRF does not read a missing boolean as false (its HTML-form
-        # rule for QueryDicts), and without the empty values.
         if isinstance(data, Mapping):
-            data = {
-                name: data[name]
-                for name in self.fields
-                if name in data and data[name] not in ("", None)
-            }
+            data = given_fields(data, self.fields, optional=self.absent_when_empty)
         return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations.models import Conversation, ItemContent, Message, WriterType
 from parley.conversations.notifications import message_notify
+from parley.conversations.selectors import message_queryset_visible
 from parley.core.exceptions import ApplicationError, ListedError
 
 
@@ -229,11 +230,7 @@ def customer_message_send(
 def _conversation_state_recompute(conversation: Conversation) -> None:
     """After moderation: the state follows the newest visible message; with none left,
     `last_message_date` falls back to the opening time (never NULL, see models)."""
-    newest = (
-        Message.objects.filter(conversation=conversation, is_hidden=False)
-        .order_by("-created_date", "-id")
-        .first()
-    )
+    newest = message_queryset_visible().filter(conversation=conversation).last()
     if newest is None:
         conversation.is_answered = False
         conversation.last_message_date = conversation.created_date
@@ -264,6 +261,32 @@ def message_unhide(*, message: Message) -> Message:
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     _conversation_state_recompute(conversation)
     return message
+
+
+def messages_hide(*, messages: QuerySet[Message], hidden_by: User | None) -> int:
+    """Hide each visible one of `messages` (`message_hide`); returns how many."""
+    hidden = 0
+    for message in messages.filter(is_hidden=False):
+        message_hide(message=message, hidden_by=hidden_by)
+        hidden += 1
+    return hidden
+
+
+def messages_unhide(*, messages: QuerySet[Message]) -> int:
+    """Show each hidden one of `messages` again (`message_unhide`); returns how many."""
+    shown = 0
+    for message in messages.filter(is_hidden=True):
+        message_unhide(message=message)
+        shown += 1
+    return shown
+
+
+def conversation_staff_edit(*, conversation: Conversation) -> Conversation:
+    """The admin's change form: staff may edit the subject and withdraw a conversation from
+    public view (`is_public`); the rest is the conversation's history and is not written.
+    `modified_date` moves, so `updated_since` reports the change."""
+    conversation.save(update_fields=["subject", "is_public", "modified_date"])
+    return conversation
 
 
 def conversations_withdraw_from_public(*, conversations: QuerySet[Conversation]) -> int:

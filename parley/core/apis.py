@@ -25,7 +25,7 @@ def paginated_response(
     request: Request,
     view: APIView,
     object_list: Any,
-    render: Callable[[list[Any]], list[dict[str, Any]]],
+    render: Callable[[list[Any]], Any],
 ) -> Response:
     """`?page=N&limit=M` of `object_list` (a queryset, or anything with `count()` and slices
     such as `parley.conversations.pages.ConversationPageQuery`), the page rendered by `render`,

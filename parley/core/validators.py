@@ -1,4 +1,6 @@
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
@@ -17,6 +19,22 @@ def reject_nul(value: str) -> None:
     """Multi-line text may hold line breaks but never NUL, which PostgreSQL cannot store."""
     if "\x00" in value:
         raise ValidationError("NUL characters are not allowed.")
+
+
+def given_fields(
+    data: Mapping[str, Any], names: Iterable[str], *, optional: Iterable[str]
+) -> dict[str, Any]:
+    """The one "blank means absent" rule (API.md §1): of `data`, the fields in `names` (extras
+    are ignored) as a plain dict (so that DRF does not read a missing boolean of a QueryDict
+    as false), without the `optional` ones that arrive as "" or null: they mean "not given".
+    A serializer names them once, in `absent_when_empty` (core.schema.SchemaPrecision), which
+    the OpenAPI schema reads too."""
+    blank_means_absent = set(optional)
+    return {
+        name: data[name]
+        for name in names
+        if name in data and not (name in blank_means_absent and data[name] in ("", None))
+    }
 
 
 class StringField(serializers.CharField):

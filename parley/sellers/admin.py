@@ -35,7 +35,7 @@ class SellerTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: SellerToken, form: Any, change: bool) -> None:
         if change:
-            obj.save(update_fields=["name"])
+            services.seller_token_rename(token=obj, name=obj.name)
             return
         issued = services.seller_token_create(datasource=obj.datasource, name=obj.name)
         for field in SellerToken._meta.concrete_fields:
@@ -49,8 +49,5 @@ class SellerTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens", permissions=["change"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[SellerToken]) -> None:
-        revoked = 0
-        for token in queryset.filter(revoked_at__isnull=True):
-            services.seller_token_revoke(token=token)
-            revoked += 1
+        revoked = services.seller_tokens_revoke(tokens=queryset)
         self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)

@@ -102,20 +102,11 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
         )
 
 
-class StrictTextField(TextField):
-    """Text that must arrive as a string: DRF would turn `123` into `"123"`."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class SellerMessageCreateApi(SellerApiMixin, APIView):
     """Appends the seller's message; the conversation becomes answered."""
 
     class SellerMessageInputSerializer(serializers.Serializer):
-        message_content = StrictTextField(max_length=MESSAGE_MAX_LENGTH)
+        message_content = TextField(max_length=MESSAGE_MAX_LENGTH)
 
     @extend_schema(
         request=SellerMessageInputSerializer,

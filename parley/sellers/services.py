@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -64,6 +65,22 @@ def seller_token_revoke(*, token: SellerToken) -> SellerToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    return token
+
+
+def seller_tokens_revoke(*, tokens: QuerySet[SellerToken]) -> int:
+    """Revoke each unrevoked one of `tokens`; returns how many."""
+    revoked = 0
+    for token in tokens.filter(revoked_at__isnull=True):
+        seller_token_revoke(token=token)
+        revoked += 1
+    return revoked
+
+
+def seller_token_rename(*, token: SellerToken, name: str) -> SellerToken:
+    """The admin's change form: a token's name is the one thing staff may change."""
+    token.name = name
+    token.save(update_fields=["name"])
     return token
 
 

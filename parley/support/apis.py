@@ -19,7 +19,13 @@ from parley.core.throttles import (
     ContactUsEmailThrottle,
     ContactUsThrottle,
 )
-from parley.core.validators import EmailAddressField, IdField, SingleLineField, TextField
+from parley.core.validators import (
+    EmailAddressField,
+    IdField,
+    SingleLineField,
+    TextField,
+    given_fields,
+)
 from parley.support import selectors, services
 from parley.support.attachments import CheckedAttachment, attachment_check
 from parley.support.models import ContactSubject
@@ -84,12 +90,9 @@ class ContactUsApi(APIView):
         data: Any = request.data
         if not isinstance(data, Mapping):
             return data  # a JSON list or scalar: the serializer answers with its own 400
-        names: list[str] = list(self.InputSerializer().fields.keys())
-        cleaned: dict[str, Any] = {name: data.get(name) for name in names if name in data}
-        for name in self.InputSerializer.absent_when_empty:
-            if cleaned.get(name) in ("", None):
-                cleaned.pop(name, None)
-        return cleaned
+        return given_fields(
+            data, self.InputSerializer().fields, optional=self.InputSerializer.absent_when_empty
+        )
 
     @staticmethod
     def _client_ip(request: Request) -> str | None:
