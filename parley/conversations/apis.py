@@ -69,8 +69,8 @@ ALREADY_EXISTS = {
 
 
 def listing_filters(request: Request) -> Mapping[str, Any]:
-    """The validated listing filters. With none given (the usual page) the serializer, about
-    0.3 ms of DRF field machinery per request, is skipped: its answer would be `{}`."""
+    """The validated listing filters. With none given (the usual page) the serializer's DRF
+    field machinery is skipped: its answer would be `{}` (figures: docs/PERFORMANCE.md)."""
     params = request.query_params
     if not any(params.get(name) for name in FILTER_NAMES):
         return {}

@@ -1,7 +1,8 @@
 """Read queries that the ORM compiles once per shape, then runs with new values.
 
-Building and compiling a queryset costs Python time on every request (about a millisecond
-for a page query with two joins and thirty columns, more than PostgreSQL takes to run it).
+Building and compiling a queryset costs Python time on every request, for a page query with
+two joins and thirty columns more than PostgreSQL takes to run it (figures:
+docs/PERFORMANCE.md).
 The hot pages (the conversation lists) run the same few queries with different ids, so a
 `CompiledQuery` compiles its queryset once per shape (the lengths of its id lists, its
 slice) in each thread, keeps the SQL and where each id sits among the parameters, and on

@@ -16,9 +16,10 @@ _LINE_SEPARATOR, _PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
 
 
 class OrjsonRenderer(JSONRenderer):
-    """DRF's `JSONRenderer`, byte for byte (compact, UTF-8, U+2028/U+2029 escaped), about
-    ten times faster. An indented answer (`Accept: application/json; indent=4`) and anything
-    orjson refuses (an integer beyond 64 bits) go through DRF's renderer. One difference: a
+    """DRF's `JSONRenderer`, byte for byte (compact, UTF-8, U+2028/U+2029 escaped), faster
+    (figures: docs/PERFORMANCE.md). An indented answer (`Accept: application/json;
+    indent=4`) and anything orjson refuses (an integer beyond 64 bits) go through DRF's
+    renderer. One difference: a
     float NaN or infinity renders as null where DRF's strict renderer fails; none of these
     endpoints has a float."""
 

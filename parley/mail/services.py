@@ -244,8 +244,8 @@ def _mark_sent_sql(alias: str, no_flush_wait: str) -> str:
 def _no_flush_wait(alias: str) -> str:
     """On PostgreSQL, outside a caller's transaction: a FROM clause that makes the statement's
     own commit not wait for the WAL flush (`set_config(…, true)` lasts as long as that
-    transaction). Waiting for the flush was most of what the worker paid per e-mail: 1.3-4.3
-    ms a commit on this disk, against 0.2 ms without.
+    transaction). Waiting for the flush was most of what the worker paid per e-mail
+    (figures: docs/PERFORMANCE.md, "What was changed to get there").
 
     Only a crash of the database server itself, or a failover to a standby that had not yet
     received it (the commit does not wait for a synchronous standby either), can lose such a

@@ -1,10 +1,10 @@
 """Django's PostgreSQL backend, reading timestamps with the standard library's C parser.
 
 Django reads every `timestamptz` through its own loader (`BaseTzLoader`), a subclass of
-psycopg's pure-Python one, so psycopg's C loader never runs: on the conversation pages,
-about a hundred timestamps per request, that parsing was a tenth of the request's CPU.
-`datetime.fromisoformat` reads PostgreSQL's ISO output (the `DateStyle` that Django's
-connections use) several times faster; anything it does not read (`infinity`, BC dates,
+psycopg's pure-Python one, so psycopg's C loader never runs, and the conversation pages
+read many timestamps per request. `datetime.fromisoformat` reads PostgreSQL's ISO output
+(the `DateStyle` that Django's connections use) faster (figures: docs/PERFORMANCE.md);
+anything it does not read (`infinity`, BC dates,
 years past 9999) goes to Django's loader, which answers as it always did.
 
 Settings select it for a `postgres://` DATABASE_URL (config/settings/base.py).
