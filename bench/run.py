@@ -304,19 +304,37 @@ def public_questions(base: str, products: list[int]) -> dict[int, str]:
     return etags
 
 
+# The pages compared: the default, pages past the first, the largest, a limit that means the
+# default; then the refusals, which must match too.
+SAME_ANSWER_QUERIES = ("limit=20", "", "limit=5&page=2", "limit=20&page=2", "limit=100", "limit=0")
+FORGED_SESSION = "osessionid=not-a-session"
+
+
 def same_answer(parley: str, floor: str, material: dict[str, Any]) -> None:
-    """The live check behind the unit test: both servers answer the same JSON for users of
-    this profile (the next-page link differs by the server's port only)."""
-    for user in material["users"][:5]:
-        headers = {"Cookie": f"osessionid={user['session']}"}
+    """Both servers answer the same status and JSON for users of this profile (the next-page
+    link differs by the server's port only), page by page, and refuse a missing or forged
+    session alike. The floor is measured against Parley only if this holds; the suite does
+    not import the floor (bench/ stays outside the service), so this is where it is checked."""
+    cases = [
+        (f"osessionid={user['session']}", query)
+        for user in material["users"][:5]
+        for query in SAME_ANSWER_QUERIES
+    ]
+    cases += [("", "limit=20"), (FORGED_SESSION, "limit=20")]
+    for cookie, query in cases:
+        headers = {"Cookie": cookie} if cookie else {}
         answers = []
         for base in (parley, floor):
-            status, body, _ = fetch(base, "/users/conversations/?limit=20", headers)
-            if status != 200:
-                raise BrokenSuite(f"{base} answered {status} for the list page")
-            answers.append(json.loads(body.decode().replace(base, "BASE")))
+            status, body, _ = fetch(base, f"/users/conversations/?{query}", headers)
+            answers.append((status, json.loads(body.decode().replace(base, "BASE"))))
         if answers[0] != answers[1]:
-            raise BrokenSuite(f"Parley and the floor disagree on user {user['id']}'s page")
+            raise BrokenSuite(
+                f"Parley and the floor disagree on ?{query} with cookie {cookie[:24]!r}: "
+                f"{answers[0][0]} against {answers[1][0]}"
+            )
+        a_users_first_page = query == "limit=20" and cookie not in ("", FORGED_SESSION)
+        if a_users_first_page and (answers[0][0] != 200 or not answers[0][1]["results"]):
+            raise BrokenSuite(f"the list page answered {answers[0][0]} or was empty")
 
 
 def query_counts(profile: str, material: dict[str, Any]) -> dict[str, list[int]]:

@@ -1,6 +1,6 @@
 """The authorization matrix over every endpoint the URL resolver knows.
 
-It extends the seller API's matrix (parley/sellers/tests/test_authorization_matrix.py: its
+It extends the seller API's matrix (parley/sellers/tests/matrix.py: its
 world, callers and the customer and seller conversation calls) with a staff member and with
 every other endpoint. A route or method that is not in the matrix fails
 `test_every_routed_endpoint_is_in_the_matrix`, so a new endpoint cannot arrive unchecked.
@@ -9,170 +9,34 @@ Each cell asserts the status; a refused call (and every GET) must leave the data
 was and queue no mail. Every caller carries a valid CSRF token, so no refusal is about CSRF
 (the transport tests cover CSRF)."""
 
-import itertools
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from parley.accounts.models import User
-from parley.accounts.tests.factories import PASSWORD, UserFactory
-from parley.sellers.tests import test_authorization_matrix as sellers_matrix
-from parley.support.models import ContactRequest
-from parley.support.tests.factories import ContactSubjectFactory
+from parley.accounts.tests.factories import UserFactory
+from parley.security.tests.matrix import (
+    CASES,
+    ENDPOINTS,
+    EXPECTED,
+    PRINCIPALS,
+    ROUTES,
+    client_as,
+    routed_endpoints,
+    snapshot,
+)
+from parley.sellers.tests.matrix import World, world_build
 
 pytestmark = pytest.mark.django_db
 
-world = sellers_matrix.world  # the seller matrix's fixture: two of each, a conversation, tokens
-PRINCIPALS = (*sellers_matrix.PRINCIPALS, "staff")
-_emails = itertools.count()
 
-Call = Callable[[Any, Any], Any]
-
-
-def _get(path: str) -> Call:
-    return lambda client, world: client.get(path)
-
-
-def registration(client: Any, world: Any) -> Any:
-    body = {"email": f"new{next(_emails)}@example.com", "password": "a-long-unusual-passphrase"}
-    return client.post("/users/registration/", body, format="json")
-
-
-def login(client: Any, world: Any) -> Any:
-    return client.post(
-        "/users/login/", {"email": world.customer.email, "password": PASSWORD}, format="json"
-    )
-
-
-def logout(client: Any, world: Any) -> Any:
-    return client.post("/users/logout/", {}, format="json")
-
-
-def contact_us(client: Any, world: Any) -> Any:
-    subject = ContactSubjectFactory.create()
-    body = {"subject": subject.pk, "full_name": "Joe", "email": "joe@example.com", "message": "Hi"}
-    return client.post("/users/contact-us/", body, format="json")
-
-
-def product_questions(client: Any, world: Any) -> Any:
-    return client.get(f"/products/{world.product.pk}/questions/")
-
-
-ENDPOINTS: dict[str, Call] = {
-    **sellers_matrix.ENDPOINTS,
-    "csrf_token": _get("/csrf_token/"),
-    "registration": registration,
-    "login": login,
-    "logout": logout,
-    "current_user": _get("/current_user/"),
-    "contact_us_subjects": _get("/users/contact-us-subjects/"),
-    "contact_us": contact_us,
-    "product_questions": product_questions,
-    "healthz": _get("/healthz/"),
-    "readyz": _get("/readyz/"),
-    "metrics": _get("/metrics/"),  # loopback-only by address, not by caller: the test client is
-    "schema": _get("/api/schema/"),
-    "docs": _get("/api/docs/"),
-    "admin": _get("/admin/"),
-}
-
-# (method, route) -> the matrix row that calls it. The route is the resolver's, with its slash.
-ROUTES: dict[tuple[str, str], str] = {
-    ("GET", "csrf_token/"): "csrf_token",
-    ("POST", "users/registration/"): "registration",
-    ("POST", "users/login/"): "login",
-    ("POST", "users/logout/"): "logout",
-    ("GET", "current_user/"): "current_user",
-    ("GET", "users/contact-us-subjects/"): "contact_us_subjects",
-    ("POST", "users/contact-us/"): "contact_us",
-    ("GET", "users/conversations/"): "users_list",
-    ("POST", "users/conversations/"): "users_open",  # and users_append, the same operation
-    ("GET", "users/conversations/<str:conversation_id>/"): "users_detail",
-    ("GET", "users/orders/"): "users_orders",
-    ("GET", "users/orders/<str:order_id>/"): "users_order",
-    ("GET", "seller/conversations/"): "seller_list",
-    ("GET", "seller/conversations/stats/"): "seller_stats",
-    ("GET", "seller/conversations/<str:conversation_id>/"): "seller_detail",
-    ("POST", "seller/conversations/<str:conversation_id>/messages/"): "seller_answer",
-    ("GET", "products/<str:product_id>/questions/"): "product_questions",
-    ("GET", "healthz/"): "healthz",
-    ("GET", "readyz/"): "readyz",
-    ("GET", "metrics/"): "metrics",
-    ("GET", "api/schema/"): "schema",
-    ("GET", "api/docs/"): "docs",
-}
-
-EVERYONE_200 = dict.fromkeys(PRINCIPALS, 200)
-EXPECTED: dict[str, dict[str, int]] = {
-    # The seller API's rows, and what a staff member gets there: the customer API treats staff
-    # as any customer (their own conversations only), the seller API wants a seller token.
-    **{
-        name: row | {"staff": 401}
-        for name, row in sellers_matrix.EXPECTED.items()
-        if name.startswith("seller_")
-    },
-    "users_list": sellers_matrix.EXPECTED["users_list"] | {"staff": 200},
-    "users_detail": sellers_matrix.EXPECTED["users_detail"] | {"staff": 404},
-    "users_append": sellers_matrix.EXPECTED["users_append"] | {"staff": 400},
-    "users_open": sellers_matrix.EXPECTED["users_open"] | {"staff": 201},
-    "users_orders": sellers_matrix.EXPECTED["users_orders"] | {"staff": 200},
-    "users_order": sellers_matrix.EXPECTED["users_order"] | {"staff": 404},
-    "csrf_token": EVERYONE_200,
-    "registration": dict.fromkeys(PRINCIPALS, 201),
-    "login": EVERYONE_200,
-    "logout": EVERYONE_200,
-    "current_user": {
-        **dict.fromkeys(PRINCIPALS, 403),
-        "customer": 200,
-        "other_customer": 200,
-        "staff": 200,
-    },
-    "contact_us_subjects": EVERYONE_200,
-    "contact_us": EVERYONE_200,
-    "product_questions": EVERYONE_200,
-    "healthz": EVERYONE_200,
-    "readyz": EVERYONE_200,
-    "metrics": EVERYONE_200,
-    "schema": EVERYONE_200,
-    "docs": EVERYONE_200,
-    # Django's admin: everyone but staff is sent to its login page.
-    "admin": {**dict.fromkeys(PRINCIPALS, 302), "staff": 200},
-}
-CASES = [(endpoint, principal) for endpoint in ENDPOINTS for principal in PRINCIPALS]
-
-
-def _routed_endpoints(patterns: Any = None, prefix: str = "") -> set[tuple[str, str]]:
-    """(method, route) for every routed view, the slash-less twins folded into their route."""
-    found: set[tuple[str, str]] = set()
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(entry, URLResolver):
-            if str(entry.pattern) == "admin/":
-                continue  # Django's admin: its own login and permissions; the "admin" row
-            found |= _routed_endpoints(entry.url_patterns, prefix + str(entry.pattern))
-            continue
-        assert isinstance(entry, URLPattern)
-        route = prefix + str(entry.pattern)
-        if not route.endswith("/"):
-            continue  # the twin of route + "/", the same view (test_conventions checks it)
-        view = entry.callback
-        view_class = getattr(view, "cls", None) or getattr(view, "view_class", None)
-        if view_class is None:
-            methods = {"GET"}  # the function views (ops) are @require_safe: GET and HEAD
-        else:
-            methods = {
-                method.upper()
-                for method in view_class.http_method_names
-                if method not in ("options", "head") and hasattr(view_class, method)
-            }
-        found |= {(method, route) for method in methods}
-    return found
+@pytest.fixture
+def world() -> World:
+    return world_build()
 
 
 def test_every_routed_endpoint_is_in_the_matrix():
-    assert _routed_endpoints() == set(ROUTES)
+    assert routed_endpoints() == set(ROUTES)
     assert set(ROUTES.values()) <= set(ENDPOINTS)
     assert set(EXPECTED) == set(ENDPOINTS)
     assert all(set(row) == set(PRINCIPALS) for row in EXPECTED.values())
@@ -183,27 +47,12 @@ def staff(db: Any) -> Any:
     return UserFactory.create(is_staff=True, is_superuser=True)
 
 
-def _client(client_api: Any, world: Any, staff: Any, principal: str) -> Any:
-    if principal == "staff":
-        client_api.login_as(staff)
-        return client_api
-    return sellers_matrix._client(client_api, world, principal)
-
-
-def _snapshot() -> tuple[Any, ...]:
-    return (
-        *sellers_matrix._snapshot(),
-        list(ContactRequest.objects.order_by("id").values()),
-        list(User.objects.order_by("id").values_list("id", "email", "password", "is_active")),
-    )
-
-
 @pytest.mark.parametrize(("endpoint", "principal"), CASES)
 def test_authorization_matrix(
     client_api: Any, world: Any, staff: Any, endpoint: str, principal: str
 ) -> None:
-    client = _client(client_api, world, staff, principal)
-    before = _snapshot()
+    client = client_as(client_api, world, staff, principal)
+    before = snapshot()
     response = ENDPOINTS[endpoint](client, world)
     expected = EXPECTED[endpoint][principal]
     assert response.status_code == expected, (endpoint, principal, response.content[:300])
@@ -217,7 +66,7 @@ def test_authorization_matrix(
     if expected == 403:
         assert response.json() == {"detail": "Authentication credentials were not provided."}
     if expected >= 300 or response.request["REQUEST_METHOD"] == "GET":
-        assert _snapshot() == before
+        assert snapshot() == before
         assert mail.outbox == []
     if expected == 302:
         assert response["Location"].startswith("/admin/login/")

@@ -20,15 +20,21 @@ from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
 from parley.accounts.tests.factories import PASSWORD, UserFactory
-from parley.security.tests import test_authorization_matrix as matrix
-from parley.sellers.tests import test_authorization_matrix as sellers_matrix
+from parley.security.tests import matrix
+from parley.sellers.tests import matrix as sellers_matrix
+from parley.sellers.tests.matrix import World, world_build
 from parley.support.models import ContactRequest
 from parley.support.tests import corpus
 from parley.support.tests.factories import ContactSubjectFactory
 
 pytestmark = pytest.mark.django_db
 
-world = sellers_matrix.world
+
+@pytest.fixture
+def world() -> World:
+    return world_build()
+
+
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_FAILED = "CSRF Failed: CSRF token missing."
 
@@ -103,7 +109,7 @@ def test_rotating_x_forwarded_for_does_not_dodge_a_throttle(
     client_api: Any, world: Any, low_rates: Any, scope: str
 ) -> None:
     principal, call = THROTTLED[scope]
-    client = sellers_matrix._client(client_api, world, principal)
+    client = sellers_matrix.client_as(client_api, world, principal)
     answers = [call(client, world, number).status_code for number in range(3)]
     assert 429 not in answers, answers
     refused = call(client, world, 99)
@@ -153,7 +159,7 @@ def test_every_unsafe_request_without_csrf_is_refused(
     extra = {}
     if route.startswith("seller/"):
         extra["HTTP_AUTHORIZATION"] = f"Token {world.keys['seller']}"
-    before = matrix._snapshot()
+    before = matrix.snapshot()
     body = {"message_content": "Hello"} if route.startswith("seller/") else {}
     response = client_api.generic(
         method, _path(route, world), json.dumps(body), "application/json", **extra
@@ -175,7 +181,7 @@ def test_every_unsafe_request_without_csrf_is_refused(
     else:
         assert response.status_code == 403, response.content
         assert response.json() == {"detail": CSRF_FAILED}
-    assert matrix._snapshot() == before
+    assert matrix.snapshot() == before
     assert mail.outbox == []
 
 
@@ -199,7 +205,7 @@ def test_a_json_key_named_like_the_form_field_is_not_a_csrf_token(client_api: An
 
 
 # Every matrix cell also asserts nosniff and that only the logout form, the API docs and the
-# admin answer HTML (parley/security/tests/test_authorization_matrix.py).
+# admin answer HTML (parley/security/tests/matrix.py).
 
 
 @pytest.mark.parametrize(
@@ -306,7 +312,7 @@ def test_an_attachment_is_never_reachable_by_a_public_url(
         f"/media/{contact.file_name}",
     ]
     for principal in ("anonymous", "customer", "seller"):
-        client = sellers_matrix._client(client_api, world, principal)
+        client = sellers_matrix.client_as(client_api, world, principal)
         for guess in guesses:
             assert client.get(guess).status_code == 404, guess
     # Staff download it through the admin only: everyone else is sent to the admin login.

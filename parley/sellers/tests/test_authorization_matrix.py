@@ -3,230 +3,28 @@
 A refused call must answer the documented status, change nothing in the database and queue
 no e-mail. Allowed calls must show the caller its own data and nobody else's."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 from django.core import mail
 
-from parley.accounts.tests.factories import UserFactory
-from parley.catalog.tests.factories import (
-    DataSourceFactory,
-    OrderFactory,
-    OrderItemFactory,
-    ProductFactory,
-)
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, Message
-from parley.mail.models import OutgoingEmail
-from parley.sellers import services as seller_services
-from parley.sellers.models import SellerToken
-from parley.sellers.tests.factories import token_issue
-
-pytestmark = pytest.mark.django_db
-
-PRINCIPALS = (
-    "anonymous",
-    "customer",
-    "other_customer",
-    "seller",
-    "other_seller",
-    "revoked_token",
-    "malformed_token",
+from parley.sellers.tests.matrix import (
+    CASES,
+    ENDPOINTS,
+    EXPECTED,
+    PRINCIPALS,
+    World,
+    client_as,
+    snapshot,
+    world_build,
 )
 
-
-@dataclass
-class World:
-    customer: Any
-    other_customer: Any
-    seller: Any
-    other_seller: Any
-    product: Any
-    conversation: Conversation
-    keys: dict[str, str]
-    order: Any
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world() -> World:
-    customer, other_customer = UserFactory.create(), UserFactory.create()
-    seller, other_seller = DataSourceFactory.create(), DataSourceFactory.create()
-    product = ProductFactory.create(datasource=seller)
-    conversation = conversation_services.conversation_create(
-        user=customer,
-        datasource=seller,
-        conversation_type="question",
-        content="Is it cotton?",
-        user_type="registered",
-        is_public=True,
-        item_content="product",
-        item_id=product.pk,
-    ).conversation
-    order = OrderFactory.create(user=customer)
-    OrderItemFactory.create(order=order, product=product)
-    OrderItemFactory.create(order=OrderFactory.create(user=other_customer, email=customer.email))
-    _, seller_key = token_issue(seller)
-    revoked, revoked_key = token_issue(seller)
-    seller_services.seller_token_revoke(token=revoked)
-    _, other_seller_key = token_issue(other_seller)
-    # Other conversations, so that every list has something to leak if it could.
-    conversation_services.conversation_create(
-        user=other_customer,
-        datasource=other_seller,
-        conversation_type="message",
-        content="Other seller, other customer",
-        user_type="registered",
-    )
-    return World(
-        customer=customer,
-        other_customer=other_customer,
-        seller=seller,
-        other_seller=other_seller,
-        product=product,
-        conversation=conversation,
-        keys={
-            "seller": seller_key,
-            "other_seller": other_seller_key,
-            "revoked_token": revoked_key,
-            "malformed_token": "psk_not-a-key",
-        },
-        order=order,
-    )
-
-
-def _client(client_api: Any, world: World, principal: str) -> Any:
-    """Every caller carries a valid CSRF token, so a refusal is never about CSRF."""
-    if principal == "customer":
-        client_api.login_as(world.customer)
-        return client_api
-    if principal == "other_customer":
-        client_api.login_as(world.other_customer)
-        return client_api
-    csrf = client_api.fetch_csrf()
-    if principal in world.keys:
-        client_api.credentials(
-            HTTP_X_CSRFTOKEN=csrf, HTTP_AUTHORIZATION=f"Token {world.keys[principal]}"
-        )
-    return client_api
-
-
-def _snapshot() -> tuple[Any, ...]:
-    return (
-        list(Conversation.objects.order_by("id").values()),
-        list(Message.objects.order_by("id").values()),
-        list(OutgoingEmail.objects.order_by("id").values_list("id", "kind", "to")),
-        # last_used moves when a valid token is presented, refused or not: that is its job.
-        list(SellerToken.objects.order_by("id").values("id", "revoked_at", "key_hash")),
-    )
-
-
-Call = Callable[[Any, World], Any]
-
-
-def users_list(client: Any, world: World) -> Any:
-    return client.get("/users/conversations/")
-
-
-def users_detail(client: Any, world: World) -> Any:
-    return client.get(f"/users/conversations/{world.conversation.pk}/")
-
-
-def users_append(client: Any, world: World) -> Any:
-    me = client.session.get("_auth_user_id")
-    writer = int(me) if me else world.customer.pk
-    return client.post(
-        "/users/conversations/",
-        {
-            "conversation": world.conversation.pk,
-            "conversation_type": "question",
-            "user": writer,
-            "user_type": "registered",
-            "message_content": "Any news?",
-            "datasource": world.seller.pk,
-            "content_type": "user",
-            "content_id": writer,
-        },
-        format="json",
-    )
-
-
-def users_open(client: Any, world: World) -> Any:
-    me = client.session.get("_auth_user_id")
-    writer = int(me) if me else world.customer.pk
-    return client.post(
-        "/users/conversations/",
-        {
-            "conversation_type": "review",
-            "user": writer,
-            "user_type": "registered",
-            "message_content": "Great towel",
-            "datasource": world.seller.pk,
-            "content_type": "user",
-            "content_id": writer,
-        },
-        format="json",
-    )
-
-
-def users_orders(client: Any, world: World) -> Any:
-    return client.get("/users/orders/")
-
-
-def users_order(client: Any, world: World) -> Any:
-    return client.get(f"/users/orders/{world.order.pk}/")
-
-
-def seller_list(client: Any, world: World) -> Any:
-    return client.get("/seller/conversations/")
-
-
-def seller_detail(client: Any, world: World) -> Any:
-    return client.get(f"/seller/conversations/{world.conversation.pk}/")
-
-
-def seller_answer(client: Any, world: World) -> Any:
-    return client.post(
-        f"/seller/conversations/{world.conversation.pk}/messages/",
-        {"message_content": "It is cotton."},
-        format="json",
-    )
-
-
-def seller_stats(client: Any, world: World) -> Any:
-    return client.get("/seller/conversations/stats/")
-
-
-ENDPOINTS: dict[str, Call] = {
-    "users_list": users_list,
-    "users_detail": users_detail,
-    "users_append": users_append,
-    "users_open": users_open,
-    "users_orders": users_orders,
-    "users_order": users_order,
-    "seller_list": seller_list,
-    "seller_detail": seller_detail,
-    "seller_answer": seller_answer,
-    "seller_stats": seller_stats,
-}
-_NOT_A_CUSTOMER = {"anonymous": 403, "seller": 403, "other_seller": 403}
-_NOT_A_CUSTOMER |= {"revoked_token": 403, "malformed_token": 403}
-_NOT_A_SELLER = {"anonymous": 401, "customer": 401, "other_customer": 401}
-_NOT_A_SELLER |= {"revoked_token": 401, "malformed_token": 401}
-EXPECTED: dict[str, dict[str, int]] = {
-    "users_list": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 200},
-    "users_detail": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
-    "users_append": {**_NOT_A_CUSTOMER, "customer": 201, "other_customer": 400},
-    "users_open": {**_NOT_A_CUSTOMER, "customer": 201, "other_customer": 201},
-    "users_orders": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 200},
-    "users_order": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
-    "seller_list": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
-    "seller_detail": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
-    "seller_answer": {**_NOT_A_SELLER, "seller": 201, "other_seller": 404},
-    "seller_stats": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
-}
-CASES = [(endpoint, principal) for endpoint in ENDPOINTS for principal in PRINCIPALS]
+    return world_build()
 
 
 def test_the_matrix_covers_every_endpoint_and_caller():
@@ -236,8 +34,8 @@ def test_the_matrix_covers_every_endpoint_and_caller():
 
 @pytest.mark.parametrize(("endpoint", "principal"), CASES)
 def test_authorization_matrix(client_api, world, endpoint, principal):
-    client = _client(client_api, world, principal)
-    before = _snapshot()
+    client = client_as(client_api, world, principal)
+    before = snapshot()
     response = ENDPOINTS[endpoint](client, world)
     expected = EXPECTED[endpoint][principal]
     assert response.status_code == expected, (endpoint, principal, response.content)
@@ -249,7 +47,7 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
             response.content
         )
     if expected >= 400 or response.request["REQUEST_METHOD"] == "GET":
-        assert _snapshot() == before
+        assert snapshot() == before
         assert mail.outbox == []
 
     if expected == 200 and endpoint.endswith("_list"):
@@ -271,14 +69,14 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
 
 def test_the_other_sellers_conversation_stays_out_of_the_owning_sellers_reach(client_api, world):
     theirs = Conversation.objects.get(datasource=world.other_seller)
-    client = _client(client_api, world, "seller")
-    before = _snapshot()
+    client = client_as(client_api, world, "seller")
+    before = snapshot()
     assert client.get(f"/seller/conversations/{theirs.pk}/").status_code == 404
     answer = client.post(
         f"/seller/conversations/{theirs.pk}/messages/", {"message_content": "x"}, format="json"
     )
     assert answer.status_code == 404
-    assert _snapshot() == before
+    assert snapshot() == before
     assert mail.outbox == []
 
 
@@ -291,12 +89,12 @@ def test_public_questions_answer_everyone_alike_without_personal_data(client_api
         content_id=world.seller.pk,
         user_type="registered",
     )
-    client = _client(client_api, world, principal)
-    before = _snapshot()
+    client = client_as(client_api, world, principal)
+    before = snapshot()
     response = client.get(f"/products/{world.product.pk}/questions/")
     assert response.status_code == 200
     [question] = response.json()["results"]
     assert question["id"] == world.conversation.pk
     assert question["user"] == {"first_name": "Ç***", "last_name": "Ö***"}
     assert world.customer.email not in response.content.decode()
-    assert _snapshot() == before
+    assert snapshot() == before

@@ -6,11 +6,7 @@ import pytest
 from constance import config
 
 from parley.support.tests.factories import ContactSubjectFactory
-
-ROUTING = {
-    "contact_us": "support@shop.example",
-    "franchise": ["franchise@shop.example", "owner@shop.example"],
-}
+from parley.support.tests.helpers import ROUTING
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +30,3 @@ def subject(db: Any) -> Any:
 @pytest.fixture
 def order_subject(db: Any) -> Any:
     return ContactSubjectFactory(text_en="Refund", text_tr="İade", is_order_needed=True)
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []

@@ -15,7 +15,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.mail.models import EmailStatus, OutgoingEmail
 from parley.support.models import ContactRequest, ContactSubject
 from parley.support.tests import corpus
-from parley.support.tests.conftest import ROUTING
+from parley.support.tests.helpers import ROUTING
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from parley.mail.models import EmailStatus, OutgoingEmail
 from parley.mail.services import email_sweep
 from parley.support.models import ContactRequest
 from parley.support.tests import corpus
-from parley.support.tests.conftest import stored_files
+from parley.support.tests.helpers import stored_files
 
 URL = "/users/contact-us/"
 
