@@ -9,6 +9,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from parley.accounts.tests.factories import PASSWORD, UserFactory
+from parley.mail.dispatch import broker_breaker
 
 # `browser` and `page`: a real headless Chromium; `migrated_sqlite`: a database for real servers.
 pytest_plugins = ["parley.core.tests.browser", "parley.core.tests.servers"]
@@ -35,7 +36,7 @@ class StorefrontClient(APIClient):
 def _clear_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     cache.clear()  # throttles and dynamic settings start fresh in every test
     # and the outbox's broker circuit breaker starts closed
-    monkeypatch.setattr("parley.mail.services._broker_down_until", 0.0)
+    broker_breaker.reset()
     # and in the default language: LocaleMiddleware leaves a request's language active on
     # its thread, which would leak into the next test run by the same worker
     translation.activate(settings.LANGUAGE_CODE)

@@ -7,7 +7,7 @@ from django.db import connections, router
 
 from parley.mail.models import OutgoingEmail
 
-# The claim is one `UPDATE … RETURNING` (services.email_claim).
+# The claim is one `UPDATE … RETURNING` (worker.email_claim).
 SQLITE_RETURNING = (3, 35, 0)
 
 

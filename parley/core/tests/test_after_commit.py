@@ -96,7 +96,7 @@ def _sent_by_the_sweep_once() -> None:
 
 
 def test_the_mail_hand_off_failing_on_commit(contact, append, monkeypatch):
-    monkeypatch.setattr("parley.mail.services.email_dispatch", _raise)
+    monkeypatch.setattr("parley.mail.dispatch.email_dispatch", _raise)
     answer = contact()
     assert (answer.status_code, answer.content) == (200, b"")
     assert _contact_stored() == (1, 1)

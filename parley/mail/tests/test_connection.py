@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from parley.mail import services
+from parley.mail.connection import kept_connection
 from parley.mail.models import EmailStatus, OutgoingEmail
-from parley.mail.services import email_queue, email_send
+from parley.mail.services import email_queue
 from parley.mail.tests.backends import CountingBackend, DroppingBackend
+from parley.mail.worker import email_send
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +23,10 @@ BROKEN = "parley.mail.tests.backends.BrokenBackend"
 @pytest.fixture(autouse=True)
 def _fresh_connection(settings: Any) -> Any:
     settings.PARLEY_MAIL_SEND_IN_THREAD = False
-    services.mail_connection_close()
+    kept_connection.close()
     CountingBackend.opened = CountingBackend.closed = 0
     yield
-    services.mail_connection_close()
+    kept_connection.close()
 
 
 def _queued(count: int) -> list[OutgoingEmail]:
@@ -48,7 +49,7 @@ def test_one_connection_carries_many_emails(settings: Any) -> None:
 
     assert (CountingBackend.opened, CountingBackend.closed) == (1, 0)
     assert [message.subject for message in mail.outbox] == ["Hello 0", "Hello 1", "Hello 2"]
-    services.mail_connection_close()
+    kept_connection.close()
     assert CountingBackend.closed == 1
 
 
@@ -77,6 +78,6 @@ def test_a_failing_fresh_connection_is_not_kept_and_the_attempt_is_rescheduled(
     assert email_send(email_id=second.pk) == EmailStatus.PENDING
 
     assert CountingBackend.closed == 1  # the kept connection was closed, not reused
-    assert services._kept.connection is None
+    assert kept_connection.connection is None
     assert _statuses([first, second]) == [EmailStatus.SENT, EmailStatus.PENDING]
     assert len(mail.outbox) == 1

@@ -1,6 +1,6 @@
 import pytest
 
-from parley.mail import services
+from parley.mail import dispatch, services, worker
 from parley.mail.tasks import email_send
 
 
@@ -18,21 +18,20 @@ def test_a_refused_hand_off_opens_the_breaker_for_later_requests(broker_mode, mo
         raise ConnectionRefusedError("broker down")
 
     monkeypatch.setattr(email_send, "delay", refused)
-    services.email_dispatch(email_id=1)
-    services.email_dispatch(email_id=2)  # skipped: the row waits for the sweep instead
+    dispatch.email_dispatch(email_id=1)
+    dispatch.email_dispatch(email_id=2)  # skipped: the row waits for the sweep instead
     assert calls == [1]
 
 
 def test_the_breaker_closes_after_its_backoff(broker_mode, monkeypatch):
     calls = []
     monkeypatch.setattr(email_send, "delay", lambda email_id: calls.append(email_id))
-    monkeypatch.setattr(services, "_broker_down_until", 0.0)
     clock = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
-    services._broker_unreachable()
-    services.email_dispatch(email_id=1)
-    clock[0] += services.BROKER_BACKOFF_SECONDS + 0.1
-    services.email_dispatch(email_id=2)
+    monkeypatch.setattr(dispatch.time, "monotonic", lambda: clock[0])
+    dispatch.broker_breaker.trip()
+    dispatch.email_dispatch(email_id=1)
+    clock[0] += dispatch.broker_breaker.backoff_seconds + 0.1
+    dispatch.email_dispatch(email_id=2)
     assert calls == [2]
 
 
@@ -49,7 +48,7 @@ def test_send_logs_under_the_request_id_of_its_e_mail(caplog, settings):
     )
     clear_guid()
     with caplog.at_level(logging.INFO, logger="parley.mail.services"):
-        assert services.email_send(email_id=email.pk) == "sent"
+        assert worker.email_send(email_id=email.pk) == "sent"
     sent = [r for r in caplog.records if "sent" in r.getMessage()]
     assert sent and all(r.correlation_id == "a" * 32 for r in sent)
     assert len(mail.outbox) == 1

@@ -12,15 +12,9 @@ from django.utils import timezone
 
 from parley.mail.headers import filename_sanitise
 from parley.mail.models import EmailStatus, OutgoingEmail
-from parley.mail.services import (
-    email_backoff_seconds,
-    email_claim,
-    email_queue,
-    email_retry_now,
-    email_send,
-    email_sweep,
-)
+from parley.mail.services import email_queue, email_retry_now, email_sweep
 from parley.mail.types import EmailAttachmentRef
+from parley.mail.worker import email_backoff_seconds, email_claim, email_send
 
 pytestmark = pytest.mark.django_db
 
