@@ -265,20 +265,18 @@ def message_unhide(*, message: Message) -> Message:
 
 def messages_hide(*, messages: QuerySet[Message], hidden_by: User | None) -> int:
     """Hide each visible one of `messages` (`message_hide`); returns how many."""
-    hidden = 0
-    for message in messages.filter(is_hidden=False):
+    visible = list(messages.filter(is_hidden=False))
+    for message in visible:
         message_hide(message=message, hidden_by=hidden_by)
-        hidden += 1
-    return hidden
+    return len(visible)
 
 
 def messages_unhide(*, messages: QuerySet[Message]) -> int:
     """Show each hidden one of `messages` again (`message_unhide`); returns how many."""
-    shown = 0
-    for message in messages.filter(is_hidden=True):
+    hidden = list(messages.filter(is_hidden=True))
+    for message in hidden:
         message_unhide(message=message)
-        shown += 1
-    return shown
+    return len(hidden)
 
 
 def conversation_staff_edit(*, conversation: Conversation) -> Conversation:

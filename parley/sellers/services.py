@@ -70,11 +70,10 @@ def seller_token_revoke(*, token: SellerToken) -> SellerToken:
 
 def seller_tokens_revoke(*, tokens: QuerySet[SellerToken]) -> int:
     """Revoke each unrevoked one of `tokens`; returns how many."""
-    revoked = 0
-    for token in tokens.filter(revoked_at__isnull=True):
+    live = list(tokens.filter(revoked_at__isnull=True))
+    for token in live:
         seller_token_revoke(token=token)
-        revoked += 1
-    return revoked
+    return len(live)
 
 
 def seller_token_rename(*, token: SellerToken, name: str) -> SellerToken:
