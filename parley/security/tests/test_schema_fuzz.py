@@ -228,13 +228,6 @@ class ConversationWorkflow(CONVERSATION_OPERATIONS.as_state_machine()):  # type:
 
     successes: ClassVar[Counter[str]] = Counter()
 
-    def setup(self) -> None:
-        # Every scenario starts with no throttle history: over the whole run the customer
-        # opens more conversations than `conversation_create` allows a minute, so without
-        # this the answers (201 or 429), and so what the next steps can draw, would depend on
-        # how fast the machine runs, which Hypothesis reports as a flaky strategy.
-        cache.clear()
-
     def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
         kwargs.pop("additional_checks", None)
         case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
