@@ -601,8 +601,9 @@ def public_question_list(
 
 
 def public_question_page_render(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """The public question objects (docs/sellers.md): what `PublicQuestionSerializer`
-    declares; the asker's names masked, nothing else about them. One query, the messages."""
+    """The public question objects (docs/conversations.md, "Public questions"): what
+    `PublicQuestionSerializer` declares; the asker's names masked, nothing else about them.
+    One query, the messages."""
     page = list(rows)
     if not page:
         return []

@@ -179,7 +179,7 @@ def test_the_list_costs_a_fixed_number_of_queries(
             [("user", T0 + number * H), ("datasource", T0 + number * H)],
             user=UserFactory.create(),
         )
-    with django_assert_num_queries(4):  # product, count, page with users and seller, messages
+    with django_assert_num_queries(4):  # version, count, page with users and seller, messages
         response = client_api.get(f"/products/{product.pk}/questions/?limit={limit}")
     body = response.json()
     assert (body["count"], len(body["results"])) == (limit + 1, limit)
