@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "parley.support",
     "parley.conversations",
     "parley.sellers",
+    "parley.similar",
 ]
 
 MIDDLEWARE = [
@@ -365,6 +366,10 @@ PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", d
 # a CDN or the storefront may serve it this many seconds before asking again (a moderation or
 # a new answer shows within it).
 PARLEY_PUBLIC_QUESTIONS_MAX_AGE = env.int("PARLEY_PUBLIC_QUESTIONS_MAX_AGE", default=60)
+
+# --- Similar questions (docs/SIMILAR.md) ------------------------------------------------------
+# The sentence-embedding model, by name (parley.similar.embeddings.MODELS), or "none".
+PARLEY_SIMILAR_MODEL = env.str("PARLEY_SIMILAR_MODEL", default="use-multilingual-v3")
 
 # --- Operations ---------------------------------------------------------------------------
 # Every request gets an id (a valid incoming X-Request-ID is kept), returned in the response,
