@@ -223,6 +223,8 @@ PARLEY_MAIL_LEASE_SECONDS = env.int("PARLEY_MAIL_LEASE_SECONDS", default=300)
 # A claim on an e-mail older than this is presumed lost (worker killed) and swept again.
 # Embedded mode (no broker): send in a thread beside the request, never inside it.
 PARLEY_MAIL_SEND_IN_THREAD = env.bool("PARLEY_MAIL_SEND_IN_THREAD", default=True)
+# Embedded mode: other after-commit jobs (question vectors) run in one background thread.
+PARLEY_BACKGROUND_IN_THREAD = env.bool("PARLEY_BACKGROUND_IN_THREAD", default=True)
 
 # --- Background work ----------------------------------------------------------------------
 # With no broker configured (the embedded default) tasks run in the web process right after
@@ -281,6 +283,7 @@ THROTTLE_RATES_SHIPPED = {
     "login": "10/min",
     "conversation_create": "30/min",
     "seller": "600/min",
+    "similar_questions": "60/min",
     "storefront": "1200/min",  # API.md §6: all unsafe requests from one storefront server
 }
 

@@ -21,3 +21,4 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the test client's host
 # listing every one of them for each client.
 WHITENOISE_AUTOREFRESH = True
 PARLEY_MAIL_SEND_IN_THREAD = False  # tests run the send task inline after the commit
+PARLEY_BACKGROUND_IN_THREAD = False  # after-commit jobs run inline, so tests see their effect

@@ -1,5 +1,6 @@
-"""Demo conversations: a product question that the seller answered and an order-item message
-still waiting for its answer, from the demo customers."""
+"""Demo conversations: two public product questions on the towel that the seller answered (in
+Turkish and in English, for similar questions), an order-item message still waiting for its
+answer, and another customer's answered question, from the demo customers."""
 
 from typing import Any
 
@@ -73,6 +74,17 @@ def seed(demo: dict[str, Any]) -> None:
             is_public=True,
         ),
         _open(
+            user=john,
+            datasource=towel.datasource,
+            conversation_type=ConversationType.QUESTION,
+            item_content=ItemContent.PRODUCT,
+            item_id=towel.pk,
+            subject="Shipping",
+            content="How many days does it take before the towel is shipped?",
+            answer="We ship within one working day; delivery takes 2-3 days in Türkiye.",
+            is_public=True,
+        ),
+        _open(
             user=ayse,
             datasource=lamp_item.datasource,
             conversation_type=ConversationType.MESSAGE,
@@ -92,6 +104,9 @@ def seed(demo: dict[str, Any]) -> None:
             answer="Yes, it is dishwasher and microwave safe.",
         ),
     ]
+    # The similar-questions vectors of the public questions, now rather than by the background
+    # thread after the commit, which a short-lived `seed_demo` process may not live to run.
+    services.question_vectors_rebuild()
     demo.setdefault("conversations", [])
     for conversation in conversations:
         demo["conversations"].append(

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
@@ -30,15 +30,13 @@ from parley.catalog.models import OrderItem, Product
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
     Conversation,
-    ConversationType,
     ItemContent,
     Message,
-    WriterType,
 )
 from parley.conversations.selectors import (
     conversation_queryset_filter,
     message_queryset_visible,
-    message_queryset_visible_by,
+    public_question_queryset,
 )
 from parley.core.compiled import compiled_query
 
@@ -587,14 +585,8 @@ def public_question_list(
     activity first, as tuples of `PUBLIC_QUESTION_COLUMNS`, to paginate and hand to
     `public_question_page_render`."""
     return (
-        Conversation.objects.filter(
-            item_content=ItemContent.PRODUCT,
-            item_id=product_id,
-            datasource_id=datasource_id,
-            conversation_type=ConversationType.QUESTION,
-            is_public=True,
-        )
-        .filter(Exists(message_queryset_visible_by(WriterType.DATASOURCE)))
+        public_question_queryset()
+        .filter(item_id=product_id, datasource_id=datasource_id)
         .order_by(*CONVERSATION_ORDERING)
         .values_list(*PUBLIC_QUESTION_COLUMNS)
     )

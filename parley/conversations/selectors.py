@@ -5,11 +5,19 @@ The pages themselves (customer list and detail, seller list and detail, public q
 read and rendered in `parley.conversations.pages`."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.shortcuts import get_object_or_404
 
-from parley.conversations.models import Conversation, Message
+from parley.catalog.models import Product
+from parley.conversations.models import (
+    Conversation,
+    ConversationType,
+    ItemContent,
+    Message,
+    WriterType,
+)
 
 # Filters that the customer and the seller listings share; each value is already validated
 # (see `ConversationFilterSerializer`). The seller's listing adds `updated_since`.
@@ -45,3 +53,53 @@ def conversation_queryset_filter(
         # Any change at or after that time: `modified_date` moves with every one of them.
         lookups["modified_date__gte"] = filters["updated_since"]
     return queryset.filter(**lookups)
+
+
+def product_get(product_id: int) -> Product:
+    """The product a path names (`/products/<pk>/questions/`), or 404."""
+    return get_object_or_404(Product.objects.all(), pk=product_id)
+
+
+def public_question_queryset() -> QuerySet[Conversation]:
+    """Public product questions that hold at least one visible seller message: what the
+    public questions endpoint may show, and what similar questions search."""
+    return Conversation.objects.filter(
+        item_content=ItemContent.PRODUCT,
+        conversation_type=ConversationType.QUESTION,
+        is_public=True,
+    ).filter(Exists(message_queryset_visible_by(WriterType.DATASOURCE)))
+
+
+# --- Similar questions -----------------------------------------------------------------------
+
+
+def public_question_ids() -> list[int]:
+    return list(public_question_queryset().values_list("pk", flat=True))
+
+
+class PublicQuestionText(NamedTuple):
+    product_id: int
+    text: str
+
+
+def public_question_text_get(conversation_id: int) -> PublicQuestionText | None:
+    """What the similar-questions search embeds for a conversation: the first visible
+    message of the asker, if the conversation is a public question about a product that the
+    public questions endpoint shows; else None. The answer is left out: a shopper's query is
+    compared with questions, not with answers."""
+    conversation = (
+        public_question_queryset()
+        .filter(pk=conversation_id)
+        .annotate(
+            question=Subquery(
+                message_queryset_visible_by(WriterType.USER).values("message_content")[:1]
+            )
+        )
+        .values_list("item_id", "question")
+        .first()
+    )
+    if conversation is None or not conversation[1]:
+        return None
+    product_id, text = conversation
+    assert product_id is not None  # a product question always names its product
+    return PublicQuestionText(product_id=product_id, text=text)

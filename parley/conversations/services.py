@@ -1,6 +1,8 @@
 """Writes of conversations and messages. Both the customer API and the seller API go through
 these functions; the database constraints behind them decide every race."""
 
+import functools
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -9,10 +11,19 @@ from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
-from parley.conversations.models import Conversation, ItemContent, Message, WriterType
+from parley.conversations import selectors
+from parley.conversations.models import (
+    Conversation,
+    ConversationType,
+    ItemContent,
+    Message,
+    WriterType,
+)
 from parley.conversations.notifications import message_notify
 from parley.conversations.selectors import message_queryset_visible
+from parley.core import background
 from parley.core.exceptions import ApplicationError, ListedError
+from parley.similar import services as similar_services
 
 
 class ConversationAlreadyExists(ListedError):
@@ -71,6 +82,7 @@ def message_append(
     locked.save(update_fields=changed)
     # The other side's e-mail, queued in this transaction (parley.conversations.notifications).
     message_notify(message=message)
+    question_vector_schedule(locked)  # the first answer makes a public question visible
     for field in changed:
         setattr(conversation, field, getattr(locked, field))
     message.conversation = conversation
@@ -249,6 +261,7 @@ def message_hide(*, message: Message, hidden_by: User | None) -> Message:
     message.hidden_at = timezone.now()
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     _conversation_state_recompute(conversation)
+    question_vector_schedule(conversation)  # its text or its visibility may have changed
     return message
 
 
@@ -260,6 +273,7 @@ def message_unhide(*, message: Message) -> Message:
     message.hidden_at = None
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     _conversation_state_recompute(conversation)
+    question_vector_schedule(conversation)
     return message
 
 
@@ -284,13 +298,69 @@ def conversation_staff_edit(*, conversation: Conversation) -> Conversation:
     public view (`is_public`); the rest is the conversation's history and is not written.
     `modified_date` moves, so `updated_since` reports the change."""
     conversation.save(update_fields=["subject", "is_public", "modified_date"])
+    question_vector_schedule(conversation)  # public again or withdrawn: the vector follows
     return conversation
 
 
+@transaction.atomic
 def conversations_withdraw_from_public(*, conversations: QuerySet[Conversation]) -> int:
     """Moderation: the public ones among `conversations` leave the product's public questions
-    (`is_public` cleared); `modified_date` moves, so `updated_since` reports it. Returns how
-    many were public."""
-    return conversations.filter(is_public=True).update(
+    (`is_public` cleared), and their similar-questions vectors go with them in the same
+    transaction; `modified_date` moves, so `updated_since` reports it. Returns how many were
+    public."""
+    ids = list(conversations.values_list("pk", flat=True))
+    count = Conversation.objects.filter(pk__in=ids, is_public=True).update(
         is_public=False, modified_date=timezone.now()
+    )
+    similar_services.question_vectors_delete(conversation_ids=ids)
+    return count
+
+
+# --- Similar questions' vectors (docs/SIMILAR.md) -------------------------------------------
+
+
+def question_vector_refresh(*, conversation_id: int) -> bool:
+    """The worker's job: bring a question's vector in line with what the public questions
+    endpoint shows. A visible public product question gets its vector (computed only when
+    its text or the model changed); anything else loses its vector. Idempotent; returns
+    whether a vector was computed."""
+    source = selectors.public_question_text_get(conversation_id)
+    if source is None:
+        similar_services.question_vectors_delete(conversation_ids=[conversation_id])
+        return False
+    return similar_services.question_vector_store(
+        conversation_id=conversation_id, product_id=source.product_id, text=source.text
+    )
+
+
+def question_vectors_rebuild() -> int:
+    """(Re)compute the vector of every public question and drop every other vector, inline:
+    for existing data, a model change, or jobs lost with a process (`manage.py
+    question_vectors_rebuild`, and `seed_demo`). Returns how many were computed."""
+    computed = 0
+    ids = set(selectors.public_question_ids()) | set(similar_services.question_vector_ids())
+    for conversation_id in sorted(ids):
+        computed += question_vector_refresh(conversation_id=conversation_id)
+    return computed
+
+
+def question_vector_schedule(conversation: Conversation) -> None:
+    """After the commit, have the worker refresh this product question's vector (a Celery
+    task in production, the background thread in the embedded default); never at search
+    time. Other conversations have none, and nothing is scheduled for them."""
+    if (
+        conversation.conversation_type != ConversationType.QUESTION
+        or conversation.item_content != ItemContent.PRODUCT
+    ):
+        return
+    from parley.conversations import tasks
+
+    transaction.on_commit(
+        functools.partial(
+            background.task_dispatch,
+            tasks.question_vector_refresh,
+            question_vector_refresh,
+            conversation_id=conversation.pk,
+        ),
+        robust=True,
     )

@@ -1,10 +1,13 @@
-"""Periodic work for the embedded default, where there is no broker and no beat process."""
+"""Background work for the embedded default, where there is no broker, no worker and no beat
+process: periodic jobs, and one-off jobs handed over after a commit."""
 
 import importlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -42,3 +45,52 @@ def start_embedded_workers() -> None:
             daemon=True,
         ).start()
         logger.info("embedded periodic job %s started", dotted)
+
+
+# --- One-off jobs after a commit --------------------------------------------------------------
+
+_jobs: "queue.SimpleQueue[tuple[Callable[..., object], dict[str, Any]]]" = queue.SimpleQueue()
+_jobs_thread: threading.Thread | None = None
+_jobs_thread_lock = threading.Lock()
+
+
+def _run_jobs() -> None:
+    while True:
+        job, kwargs = _jobs.get()
+        try:
+            job(**kwargs)
+        except Exception:
+            logger.exception("background job %s(%s) failed", job, kwargs)
+        finally:
+            close_old_connections()
+
+
+def job_run(job: Callable[..., object], **kwargs: Any) -> None:
+    """Run `job(**kwargs)` in the embedded default's background: one daemon thread runs the
+    jobs in order, beside the requests, so a slow job (loading a model) never makes a
+    client wait. With PARLEY_BACKGROUND_IN_THREAD false (the tests) the job runs here, inline.
+    In production a Celery task is the background instead; see `task_dispatch`."""
+    global _jobs_thread
+    if not settings.PARLEY_BACKGROUND_IN_THREAD:
+        job(**kwargs)
+        return
+    with _jobs_thread_lock:
+        if _jobs_thread is None or not _jobs_thread.is_alive():
+            _jobs_thread = threading.Thread(
+                target=_run_jobs, name="parley-background-jobs", daemon=True
+            )
+            _jobs_thread.start()
+    _jobs.put((job, kwargs))
+
+
+def task_dispatch(task: Any, job: Callable[..., object], **kwargs: Any) -> None:
+    """Hand one job to the worker: the Celery `task` with a broker, else `job` in-process
+    (`job_run`). Never raises: a job that could not be handed over is logged, and its
+    management command (docs) catches up."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        job_run(job, **kwargs)
+        return
+    try:
+        task.delay(**kwargs)
+    except Exception:
+        logger.exception("%s(%s) not handed to the worker", job, kwargs)

@@ -71,6 +71,13 @@ class LoginAccountThrottle(SubmittedEmailThrottle):
     scope = "login"
 
 
+class SimilarQuestionsThrottle(ClientAddressThrottle):
+    """A storefront asks as the shopper types: a per-client budget keeps the model's CPU for
+    everyone."""
+
+    scope = "similar_questions"
+
+
 class UserThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not request.user or not request.user.is_authenticated:
