@@ -21,7 +21,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from parley.accounts.models import User, UserType
-from parley.conversations import pages, services
+from parley.conversations import pages, selectors, services
 from parley.conversations.models import (
     MESSAGE_MAX_LENGTH,
     ConversationType,
@@ -32,6 +32,7 @@ from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     PublicQuestionSerializer,
+    SimilarQuestionSerializer,
 )
 from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
@@ -39,7 +40,7 @@ from parley.core.middleware import mark_language_independent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST, SchemaPrecision
-from parley.core.throttles import ConversationCreateThrottle
+from parley.core.throttles import ConversationCreateThrottle, SimilarQuestionsThrottle
 from parley.core.validators import IdField, SingleLineField, TextField, given_fields
 
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
@@ -315,3 +316,36 @@ class ProductQuestionListApi(APIView):
         response.headers["ETag"] = etag
         patch_cache_control(response, public=True, max_age=settings.PARLEY_PUBLIC_QUESTIONS_MAX_AGE)
         return mark_language_independent(response)
+
+
+class ProductQuestionSimilarApi(APIView):
+    """`GET /products/<pk>/questions/similar/?q=...` (API.md §12): before asking, the product's
+    public questions that may already answer the shopper's. Public like the list: no login, no
+    session read; throttled per client, since every call runs the model once."""
+
+    authentication_classes: list[type] = []
+    throttle_classes = [SimilarQuestionsThrottle]
+
+    class QuerySerializer(serializers.Serializer):
+        q = serializers.CharField(
+            min_length=3, max_length=500, help_text="The shopper's text, 3 to 500 characters."
+        )
+
+    @extend_schema(
+        parameters=[QuerySerializer],
+        responses={
+            200: inline_serializer(
+                "SimilarQuestions", {"results": SimilarQuestionSerializer(many=True)}
+            ),
+            400: OpenApiResponse(
+                response=BAD_REQUEST, description="`q` missing, or not 3 to 500 characters"
+            ),
+        },
+        summary="Up to three of a product's public questions like the shopper's, best first",
+    )
+    def get(self, request: Request, product_id: str) -> Response:
+        product = selectors.product_get(path_id(product_id))
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        questions = pages.public_question_similar_render(product, query.validated_data["q"])
+        return Response({"results": questions})

@@ -30,6 +30,7 @@ from parley.catalog.models import OrderItem, Product
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
     Conversation,
+    ConversationType,
     ItemContent,
     Message,
 )
@@ -39,6 +40,7 @@ from parley.conversations.selectors import (
     public_question_queryset,
 )
 from parley.core.compiled import compiled_query
+from parley.similar import selectors as similar_selectors
 
 # --- The columns, and the positions derived from them ---------------------------------------
 
@@ -629,3 +631,33 @@ def public_question_page_render(rows: Iterable[tuple[Any, ...]]) -> list[dict[st
         }
         for row in page
     ]
+
+
+# --- Similar questions (API.md §12) ---------------------------------------------------------
+
+# Ranked candidates read before the public filter drops any that just left public view.
+SIMILAR_CANDIDATES = 10
+SIMILAR_SHOWN = 3
+
+
+def public_question_similar_render(product: Product, query: str) -> list[dict[str, Any]]:
+    """Up to SIMILAR_SHOWN of the product's public questions most like `query`, best first,
+    each as `public_question_page_render` shows it plus its `score`. A fixed number of
+    queries: the ranking, then the questions and their visible messages, the last two only
+    when something ranked."""
+    matches = similar_selectors.similar_rank(
+        product_id=product.pk, query=query, limit=SIMILAR_CANDIDATES
+    )
+    if not matches:
+        return []
+    # The vectors follow the public questions after each commit; the public filter here keeps
+    # a question that left public view a moment ago out of the answer all the same.
+    rows = public_question_list(product_id=product.pk, datasource_id=product.datasource_id)
+    rows = rows.filter(pk__in=[match.conversation_id for match in matches])
+    shown = {question["id"]: question for question in public_question_page_render(rows)}
+    found = [
+        {**shown[match.conversation_id], "score": match.score}
+        for match in matches
+        if match.conversation_id in shown
+    ]
+    return found[:SIMILAR_SHOWN]

@@ -175,7 +175,7 @@ class PublicQuestionSerializer(serializers.ModelSerializer[Conversation]):
 
     class Meta:
         model = Conversation
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "subject",
             "conversation_type",
@@ -184,3 +184,17 @@ class PublicQuestionSerializer(serializers.ModelSerializer[Conversation]):
             "user",
             "message_set",
         )
+
+
+class SimilarQuestionSerializer(PublicQuestionSerializer):
+    """A public question as `PublicQuestionSerializer` shows it, plus how close it is to the
+    shopper's text (API.md §12)."""
+
+    score = serializers.FloatField(
+        read_only=True,
+        help_text="Cosine similarity of the sentence embeddings, plus up to 0.15 for the "
+        "query's words found in the question on PostgreSQL; 0.30 to 1.0, higher is closer.",
+    )
+
+    class Meta(PublicQuestionSerializer.Meta):
+        fields = (*PublicQuestionSerializer.Meta.fields, "score")

@@ -11,6 +11,11 @@ urlpatterns = [
         "conversation-detail",
     ),
     *optional_slash(
+        "products/<str:product_id>/questions/similar/",
+        apis.ProductQuestionSimilarApi.as_view(),
+        "product-questions-similar",
+    ),
+    *optional_slash(
         "products/<str:product_id>/questions/",
         apis.ProductQuestionListApi.as_view(),
         "product-questions",

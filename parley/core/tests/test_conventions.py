@@ -92,6 +92,7 @@ def test_shipped_throttle_rates_are_the_contract():
         "login": "10/min",
         "conversation_create": "30/min",
         "seller": "600/min",
+        "similar_questions": "60/min",
         "storefront": "1200/min",
     }
 

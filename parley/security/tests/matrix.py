@@ -49,6 +49,10 @@ def product_questions(client: Any, world: Any) -> Any:
     return client.get(f"/products/{world.product.pk}/questions/")
 
 
+def product_questions_similar(client: Any, world: Any) -> Any:
+    return client.get(f"/products/{world.product.pk}/questions/similar/", {"q": "Kargo?"})
+
+
 ENDPOINTS: dict[str, Call] = {
     **sellers_matrix.ENDPOINTS,
     "csrf_token": _get("/csrf_token/"),
@@ -59,6 +63,7 @@ ENDPOINTS: dict[str, Call] = {
     "contact_us_subjects": _get("/users/contact-us-subjects/"),
     "contact_us": contact_us,
     "product_questions": product_questions,
+    "product_questions_similar": product_questions_similar,
     "healthz": _get("/healthz/"),
     "readyz": _get("/readyz/"),
     "metrics": _get("/metrics/"),  # loopback-only by address, not by caller: the test client is
@@ -86,6 +91,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "seller/conversations/<str:conversation_id>/"): "seller_detail",
     ("POST", "seller/conversations/<str:conversation_id>/messages/"): "seller_answer",
     ("GET", "products/<str:product_id>/questions/"): "product_questions",
+    ("GET", "products/<str:product_id>/questions/similar/"): "product_questions_similar",
     ("GET", "healthz/"): "healthz",
     ("GET", "readyz/"): "readyz",
     ("GET", "metrics/"): "metrics",
@@ -121,6 +127,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "contact_us_subjects": EVERYONE_200,
     "contact_us": EVERYONE_200,
     "product_questions": EVERYONE_200,
+    "product_questions_similar": EVERYONE_200,
     "healthz": EVERYONE_200,
     "readyz": EVERYONE_200,
     "metrics": EVERYONE_200,

@@ -186,6 +186,8 @@ def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: 
         content_id=seller.pk,
         user_type="registered",
     )
+    # Its similar-questions vector, as the worker computes it after the commit.
+    conversation_services.question_vector_refresh(conversation_id=conversation.pk)
     order = OrderItemFactory.create(order__user=customer, product=product).order
     _, key = token_issue(seller)
     Identities.order_pk = order.pk
