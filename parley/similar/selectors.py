@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import TextField, Value
@@ -69,6 +68,8 @@ def similar_rank(*, product_id: int, query: str, limit: int) -> list[Match]:
     )
     if not fetched:
         return []
+    import numpy as np  # here, so that a process that never searches never imports it
+
     query_vector = embeddings.embed([query])[0]
     matrix = np.vstack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in fetched])
     scores = matrix @ query_vector

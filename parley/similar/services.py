@@ -1,7 +1,6 @@
 """Writes of question vectors. The conversations app decides what a public question is and
 calls these from its worker task; this module knows texts and vectors only."""
 
-import numpy as np
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ def question_vector_store(*, conversation_id: int, product_id: int, text: str) -
     ).exists()
     if stored:
         return False
-    vector = embeddings.embed([text])[0].astype(np.float32)
+    vector = embeddings.embed([text])[0]  # float32
     values = {
         "product_id": product_id,
         "model": model,
