@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run dev demo test lint typecheck imports check venv clean prod bench bench-smoke
+.PHONY: run dev demo test lint typecheck imports check venv clean prod bench bench-smoke bench-similar
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: venv
 
 bench-smoke: venv
 	$(BIN)/python bench/run.py --smoke
+
+# Only the similar-questions rows (300 questions on one product) and the model's memory.
+bench-similar: venv
+	$(BIN)/python bench/run.py --similar --smoke
 
 lint: venv
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
     python bench/run.py            # make bench: small and large profiles, full durations
     python bench/run.py --smoke    # make bench-smoke: small profile, short runs
+    python bench/run.py --similar  # only similar questions, next to the public list (small)
 
 Loads the profiles (bench/generate.py), starts the production stack of deploy/Procfile on
 loopback (drills/stack.py) once for Parley and once for the floor (bench/floor.py, same
@@ -31,6 +32,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,7 +46,7 @@ QUEUE = "parley-bench"
 FLOOR_COMMAND = "gunicorn bench.floor:application --config deploy/gunicorn.conf.py"
 THROTTLES = (
     "contact_us=10000000/min,contact_us_daily=10000000/day,login=10000000/min,"
-    "conversation_create=10000000/min,seller=10000000/min"
+    "conversation_create=10000000/min,seller=10000000/min,similar_questions=10000000/min"
 )
 
 
@@ -231,6 +233,14 @@ def scenarios(
             for pid, etag in (etags or {}).items()
         ],
     }
+    similar = material.get("similar")
+    if similar:  # bench/similar.py: one product with 300 public questions
+        product = similar["product"]
+        result["questions 300"] = [tab("GET", f"/products/{product}/questions/?limit=20", "")]
+        result["similar"] = [
+            tab("GET", f"/products/{product}/questions/similar/?q={quote(query)}", "")
+            for query in similar["queries"]
+        ]
     return result
 
 
@@ -564,10 +574,7 @@ def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> No
     alike, and large against small is measured at the same moments); then the other
     scenarios on the first profile, reads before writes."""
     servers: list[tuple[str, str, BenchStack]] = []
-    materials = {
-        profile: json.loads((ROOT / "var" / "bench" / f"{profile}.json").read_text())
-        for profile in profiles
-    }
+    materials = {profile: material_load(profile) for profile in profiles}
     for profile in profiles:
         servers.append(("parley", profile, BenchStack(smtp_port=sink.port, profile=profile)))
         servers.append(
@@ -627,13 +634,96 @@ def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> No
         # The product page's Q&A in turns with the floor's list page: a ratio to it.
         for scenario in ("questions", "questions 304"):
             measure(scenario, first + floor_first, beside="list")
-        for scenario in ("seller list", "append", "contact"):
+        similar_warm_up(first[0][2], requests[profiles[0]]["similar"])
+        for scenario in ("seller list", "questions 300", "similar", "append", "contact"):
             measure(scenario, first)
     finally:
         for _, _, stack in servers:
             stack.stop_all()
         # The writes queued e-mails for a worker that is not running: drop the tasks.
         celery(servers[0][2], "purge", "-f", "-Q", QUEUE)
+
+
+def material_load(profile: str) -> dict[str, Any]:
+    """The generator's material, with bench/similar.py's product and queries under "similar"."""
+    material = json.loads((ROOT / "var" / "bench" / f"{profile}.json").read_text())
+    similar = ROOT / "var" / "bench" / f"{profile}-similar.json"
+    if similar.exists():
+        material["similar"] = json.loads(similar.read_text())
+    return material
+
+
+def similar_seed(profile: str) -> None:
+    """300 answered public questions on one product, with their vectors (bench/similar.py)."""
+    command = [PYTHON, str(ROOT / "bench" / "similar.py"), "seed", profile]
+    subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, "LOG_LEVEL": "WARNING"})
+
+
+def similar_warm_up(stack: BenchStack, lines: list[str]) -> None:
+    """Every web worker loads the model on its first similar request (a few seconds each,
+    all at once on the shared cores): pay that before measuring, until answers come fast."""
+    for _ in range(10):
+        figures = wrk_run(stack.base, lines, replace(WARM_UP, seconds=5), "similar-warm-up")
+        if figures["requests"] and not figures["socket_errors"] and figures["p99_us"] < 1e6:
+            return
+
+
+def similar_rss(profile: str) -> dict[str, float]:
+    """A Django web process's RSS before and after the model loads (bench/similar.py rss)."""
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    output = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "similar.py"), "rss", profile],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if output.returncode:
+        raise BrokenSuite(f"similar rss failed: {output.stderr[-2000:]}")
+    return json.loads(output.stdout.splitlines()[-1])
+
+
+def similar_only(sink: SmtpSink, mode: Mode) -> int:
+    """`run.py --similar`: only the similar-questions rows, next to the public list, and the
+    model's memory, on the small profile (generated if missing)."""
+    generate("small", force=False)
+    similar_seed("small")
+    material = material_load("small")
+    stack = BenchStack(smtp_port=sink.port, profile="small")
+    rows: list[Row] = []
+    try:
+        stack.start("web")
+        lines = scenarios(material, stack.base)
+        wrk_run(stack.base, lines["questions 300"], WARM_UP, "small-warm-up")
+        similar_warm_up(stack, lines["similar"])
+        for scenario in ("questions 300", "similar"):
+            figures = wrk_run(stack.base, lines[scenario], mode, f"small-{scenario}")
+            rows.append(row_from(scenario, "parley", "small", figures))
+    finally:
+        stack.stop_all()
+    similar_report(rows, similar_rss("small"), mode)
+    return 1 if any(r.errors or not r.requests for r in rows) else 0
+
+
+def similar_report(rows: list[Row], rss: dict[str, float], mode: Mode) -> None:
+    print()
+    print(
+        f"Similar questions ({mode.name}): 300 public questions on one product, small profile, "
+        f"wrk -t2 -c{mode.connections} -d{mode.seconds}s"
+    )
+    print("| scenario | requests/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|")
+    for row in rows:
+        if row.scenario in ("questions 300", "similar"):
+            print(
+                f"| {row.scenario} | {row.rps:.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
+                f"{row.errors} |"
+            )
+    print(
+        f"A web process's RSS: {rss['before_kib'] / 1024:.0f} MiB before the model, "
+        f"{rss['after_kib'] / 1024:.0f} MiB after it loaded ({rss['load_seconds']:.1f} s)"
+    )
 
 
 def generate(profile: str, force: bool) -> None:
@@ -741,8 +831,22 @@ def report(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="small profile, short runs")
+    parser.add_argument(
+        "--similar", action="store_true", help="only the similar-questions rows and memory"
+    )
     options = parser.parse_args()
     mode = MODES["smoke" if options.smoke else "full"]
+    if options.similar:
+        wrk_ensure()
+        sink = SmtpSink(free_port())
+        sink.start()
+        try:
+            return similar_only(sink, mode)
+        except (BrokenSuite, subprocess.CalledProcessError, RuntimeError) as error:
+            print(f"BROKEN: {error}", file=sys.stderr)
+            return 1
+        finally:
+            sink.stop()
     started = time.monotonic()
     wrk_ensure()
     sink = SmtpSink(free_port())
@@ -751,6 +855,7 @@ def main() -> int:
     try:
         print("== data", flush=True)
         generate("small", force=True)  # the write scenarios change it: start clean
+        similar_seed("small")
         if mode.large:
             generate("large", force=False)
         profiles = ["small", "large"] if mode.large else ["small"]
@@ -768,12 +873,14 @@ def main() -> int:
         rss = memory_growth(sink, material, mode)
         print("== mail", flush=True)
         mail = mail_drain(sink, "small", mode.emails)
+        similar_memory = similar_rss("small")
     except (BrokenSuite, subprocess.CalledProcessError, RuntimeError) as error:
         print(f"BROKEN: {error}", file=sys.stderr)
         return 1
     finally:
         sink.stop()
     report(rows, queries, rss, mail, mode)
+    similar_report(rows, similar_memory, mode)
     broken = [r for r in rows if r.errors or not r.requests]
     print(f"\n(suite ran in {time.monotonic() - started:.0f} s)")
     if broken:
