@@ -71,7 +71,7 @@ class LoginAccountThrottle(SubmittedEmailThrottle):
     scope = "login"
 
 
-class SimilarQuestionsThrottle(ClientAddressThrottle):
+class SimilarQuestionsThrottle(ClientThrottle):
     """A storefront asks as the shopper types: a per-client budget keeps the model's CPU for
     everyone."""
 
