@@ -132,7 +132,8 @@ def test_withdrawing_removes_the_vector_in_the_same_transaction(
         _answer(question)
     other = QuestionVector.objects.get()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert services.conversations_withdraw_from_public(conversation_ids=[question.pk]) == 1
+        withdrawn = Conversation.objects.filter(pk=question.pk)
+        assert services.conversations_withdraw_from_public(conversations=withdrawn) == 1
         assert not QuestionVector.objects.filter(pk=other.pk).exists()
     assert callbacks == []
     assert Conversation.objects.get(pk=question.pk).is_public is False

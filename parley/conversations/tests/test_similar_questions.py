@@ -110,7 +110,9 @@ def test_only_the_products_visible_public_questions_are_found(
     other_product = ProductFactory.create(datasource=product.datasource)
     _public_question(other_product, "Sipariş hangi gün kargolanır?", capture)
     withdrawn = _public_question(product, "Kargoya ne zaman verilir?", capture)
-    services.conversations_withdraw_from_public(conversation_ids=[withdrawn.pk])
+    services.conversations_withdraw_from_public(
+        conversations=Conversation.objects.filter(pk=withdrawn.pk)
+    )
 
     results = _similar(client_api, product.pk, "Kargo ne zaman gelir?").json()["results"]
     assert [result["id"] for result in results] == [shown.pk]

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from parley.catalog.tests.factories import DataSourceFactory, ProductFactory
-from parley.sellers.tests.factories import conversation_build
+from parley.conversations.tests.factories import conversation_build
 from parley.similar import embeddings, selectors, services
 from parley.similar.evaluation import labelled_set_load
 from parley.similar.models import QuestionVector
