@@ -118,6 +118,9 @@ def _steered_body(path: str, body: dict[str, Any]) -> dict[str, Any]:
     if path == "/users/conversations/":
         me = Identities.user.pk
         return body | {
+            # A new conversation: the links lead from it to the appends, and a generated
+            # `conversation` id is almost never one of the caller's.
+            "conversation": None,
             "user": me,
             "content_id": me,
             "user_type": "registered",
