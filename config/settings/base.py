@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "parley.catalog",
     "parley.mail",
     "parley.support",
+    "parley.moderation",
     "parley.conversations",
     "parley.sellers",
     "parley.similar",
@@ -267,6 +268,17 @@ CONSTANCE_DATABASE_CACHE_BACKEND = (
 )
 CONSTANCE_ADDITIONAL_FIELDS = {
     "email_routing": ["parley.support.constance_fields.EmailRoutingField", {}],
+    "moderation_policy": [
+        "django.forms.fields.ChoiceField",
+        {
+            "widget": "django.forms.Select",
+            "choices": (
+                ("block", "block: refuse the message (400)"),
+                ("hold", "hold: store it hidden until staff approve it"),
+                ("off", "off: do not check"),
+            ),
+        },
+    ],
 }
 CONSTANCE_CONFIG = {
     "CONTACT_US_EMAIL_TO": (
@@ -274,6 +286,17 @@ CONSTANCE_CONFIG = {
         "JSON object from operation key to one address or a list of addresses.",
         "email_routing",
     ),
+    # API.md §9: what happens to a customer's or seller's message carrying a contact detail or
+    # a forbidden word, per conversation type (docs/MODERATION.md).
+    **{
+        f"MODERATION_POLICY_{kind.upper()}": (
+            "block",
+            f"Messages of {kind} conversations with a contact detail or forbidden word: "
+            "block (refused, 400), hold (stored hidden until staff approve) or off.",
+            "moderation_policy",
+        )
+        for kind in ("message", "question", "review")
+    },
 }
 
 # --- REST framework -----------------------------------------------------------------------
@@ -373,6 +396,14 @@ PARLEY_PUBLIC_QUESTIONS_MAX_AGE = env.int("PARLEY_PUBLIC_QUESTIONS_MAX_AGE", def
 # --- Similar questions (docs/SIMILAR.md) ------------------------------------------------------
 # The sentence-embedding model, by name (parley.similar.embeddings.MODELS), or "none".
 PARLEY_SIMILAR_MODEL = env.str("PARLEY_SIMILAR_MODEL", default="use-multilingual-v3")
+
+# Moderation (API.md §9, docs/MODERATION.md); the policies are dynamic settings (constance).
+PARLEY_MODERATION_PHONE_REGION = env.str("PARLEY_MODERATION_PHONE_REGION", default="TR")
+PARLEY_MODERATION_ALLOWED_DOMAINS = env.list("PARLEY_MODERATION_ALLOWED_DOMAINS", default=[])
+PARLEY_MODERATION_BLOCKS_BEFORE_THROTTLE = env.int(
+    "PARLEY_MODERATION_BLOCKS_BEFORE_THROTTLE", default=3
+)
+PARLEY_MODERATION_THROTTLE_SECONDS = env.int("PARLEY_MODERATION_THROTTLE_SECONDS", default=3600)
 
 # --- Operations ---------------------------------------------------------------------------
 # Every request gets an id (a valid incoming X-Request-ID is kept), returned in the response,

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from parley.conversations import services
-from parley.conversations.models import Conversation, Message
+from parley.conversations.models import Conversation, HeldMessage, Message, ModerationStatus
 
 MESSAGE_FIELDS = (
     "created_date",
@@ -16,6 +16,7 @@ MESSAGE_FIELDS = (
     "is_hidden",
     "hidden_by",
     "hidden_at",
+    "moderation_status",
 )
 
 
@@ -113,3 +114,66 @@ class MessageAdmin(admin.ModelAdmin):
     def unhide_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         shown = services.messages_unhide(messages=queryset)
         self.message_user(request, f"{shown} message(s) shown again.", messages.SUCCESS)
+
+
+class ModerationStatusFilter(admin.SimpleListFilter):
+    """The queue opens on what waits for a decision."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[HeldMessage]) -> QuerySet:
+        return queryset.filter(moderation_status=self.value() or ModerationStatus.PENDING)
+
+    def choices(self, changelist: object) -> list[dict[str, object]]:  # type: ignore[override]
+        current = self.value() or "pending"
+        return [
+            {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),  # type: ignore[attr-defined]
+                "display": title,
+            }
+            for value, title in self.lookup_choices
+        ]
+
+
+@admin.register(HeldMessage)
+class HeldMessageAdmin(admin.ModelAdmin):
+    """API.md §9 `hold`: messages held for a contact detail or a forbidden word. Approving
+    shows the message and notifies the other party; rejecting keeps it hidden for good."""
+
+    list_display = ("id", "created_date", "conversation", "content_type", "message_content")
+    list_select_related = ("conversation",)
+    list_filter = (ModerationStatusFilter,)
+    ordering = ("created_date", "id")
+    fields = ("conversation", *MESSAGE_FIELDS)
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[HeldMessage]:
+        return super().get_queryset(request).exclude(moderation_status=ModerationStatus.NONE)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Approve: show the selected messages and notify")
+    def approve(self, request: HttpRequest, queryset: QuerySet[HeldMessage]) -> None:
+        approved = 0
+        for message in queryset.filter(moderation_status=ModerationStatus.PENDING):
+            services.message_approve(message=message)
+            approved += 1
+        self.message_user(request, f"{approved} message(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Reject: keep the selected messages hidden")
+    def reject(self, request: HttpRequest, queryset: QuerySet[HeldMessage]) -> None:
+        rejected = 0
+        for message in queryset.filter(moderation_status=ModerationStatus.PENDING):
+            services.message_reject(message=message, rejected_by=request.user)  # type: ignore[arg-type]
+            rejected += 1
+        self.message_user(request, f"{rejected} message(s) rejected.", messages.SUCCESS)

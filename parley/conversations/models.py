@@ -27,6 +27,16 @@ class ItemContent(models.TextChoices):
     ORDERITEM = "orderitem", "Order item"
 
 
+class ModerationStatus(models.TextChoices):
+    """A message held by moderation (API.md §9 `hold`) and what staff decided. A pending or
+    rejected message is also hidden; an approved one is visible. Empty: never held."""
+
+    NONE = "", "Not held"
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
 class WriterType(models.TextChoices):
     """Who wrote a message: the API calls it the message's `content_type`."""
 
@@ -161,6 +171,9 @@ class Message(models.Model):
         related_name="+",
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    moderation_status = models.CharField(
+        max_length=8, choices=ModerationStatus.choices, blank=True, default=ModerationStatus.NONE
+    )
 
     class Meta:
         ordering = ("created_date", "id")
@@ -171,12 +184,37 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=Q(user_type__in=UserType.values), name="message_user_type_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(moderation_status__in=ModerationStatus.values),
+                name="message_moderation_status_valid",
+            ),
+            # Held and not yet approved means hidden.
+            models.CheckConstraint(
+                condition=~Q(moderation_status__in=("pending", "rejected")) | Q(is_hidden=True),
+                name="message_held_is_hidden",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=("conversation", "created_date", "id"), name="message_conversation_time"
             ),
+            # The moderation queue: the few pending messages, oldest first.
+            models.Index(
+                fields=("created_date", "id"),
+                condition=Q(moderation_status="pending"),
+                name="message_pending_queue",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.content_type} #{self.content_id}: {self.message_content[:50]}"
+
+
+class HeldMessage(Message):
+    """The moderation queue (API.md §9 `hold`): messages held for a contact detail or a
+    forbidden word, for staff to approve or reject in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "held message"
+        verbose_name_plural = "moderation queue"

@@ -17,12 +17,15 @@ from parley.conversations.models import (
     ConversationType,
     ItemContent,
     Message,
+    ModerationStatus,
     WriterType,
 )
 from parley.conversations.notifications import message_notify
 from parley.conversations.selectors import message_queryset_visible
 from parley.core import background
 from parley.core.exceptions import ApplicationError, ListedError
+from parley.moderation import metrics as moderation_metrics
+from parley.moderation.services import Screening, Sender, message_screen
 from parley.similar import services as similar_services
 
 
@@ -54,6 +57,7 @@ def message_append(
     content_type: str,
     content_id: int,
     user_type: str,
+    held: bool = False,
 ) -> Message:
     """Add a message to a conversation and move the conversation's state with it.
 
@@ -62,6 +66,10 @@ def message_append(
     `updated_since`). The conversation row is locked while the messages are counted, so
     concurrent appends can never pass PARLEY_CONVERSATION_MAX_MESSAGES together (hidden
     messages count: they are stored). The given instance is updated in place.
+
+    `held` (moderation's `hold`): the message is stored hidden and pending; the
+    conversation's state does not move and nobody is notified until staff approve it
+    (`message_approve`).
     """
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     limit = settings.PARLEY_CONVERSATION_MAX_MESSAGES
@@ -77,7 +85,12 @@ def message_append(
         content_id=content_id,
         user_type=user_type,
         created_date=timezone.now(),
+        is_hidden=held,
+        moderation_status=ModerationStatus.PENDING if held else ModerationStatus.NONE,
     )
+    if held:
+        message.conversation = conversation
+        return message
     changed = _state_after_message(locked, message)
     locked.save(update_fields=changed)
     # The other side's e-mail, queued in this transaction (parley.conversations.notifications).
@@ -128,6 +141,7 @@ def conversation_create(
     is_public: bool = False,
     item_content: str | None = None,
     item_id: int | None = None,
+    held: bool = False,
 ) -> Message:
     """Open a conversation with its first message, written by the user; return that message
     (its `.conversation` is the new conversation).
@@ -172,10 +186,10 @@ def conversation_create(
         content_type=WriterType.USER,
         content_id=user.pk,
         user_type=user_type,
+        held=held,
     )
 
 
-@transaction.atomic
 def customer_message_send(
     *,
     user: User,
@@ -194,7 +208,55 @@ def customer_message_send(
 ) -> Message:
     """`POST /users/conversations/`: the customer writes, into a conversation of their own
     (`conversation_id`) or into a new one. Every id in the request must be the customer's:
-    the request may name the writer, but never anyone else."""
+    the request may name the writer, but never anyone else.
+
+    The text is screened first (API.md §9; staff are not checked), outside the transaction
+    that stores it, so that a refusal is remembered even though nothing else is stored."""
+    screening = (
+        Screening(held=False)
+        if user.is_staff
+        else message_screen(
+            text=message_content,
+            conversation_type=conversation_type,
+            sender=Sender(user_id=user.pk),
+        )
+    )
+    return _customer_message_store(
+        user=user,
+        conversation_type=conversation_type,
+        user_id=user_id,
+        user_type=user_type,
+        content_type=content_type,
+        content_id=content_id,
+        datasource_id=datasource_id,
+        message_content=message_content,
+        conversation_id=conversation_id,
+        subject=subject,
+        is_public=is_public,
+        item_content=item_content,
+        item_id=item_id,
+        held=screening.held,
+    )
+
+
+@transaction.atomic
+def _customer_message_store(
+    *,
+    user: User,
+    conversation_type: str,
+    user_id: int,
+    user_type: str,
+    content_type: str,
+    content_id: int,
+    datasource_id: int,
+    message_content: str,
+    conversation_id: int | None,
+    subject: str | None,
+    is_public: bool,
+    item_content: str | None,
+    item_id: int | None,
+    held: bool,
+) -> Message:
     if user_id != user.pk:
         raise ApplicationError(_("This must be your own user id."), field="user")
     if content_type != WriterType.USER:
@@ -218,6 +280,7 @@ def customer_message_send(
             is_public=is_public,
             item_content=item_content,
             item_id=item_id,
+            held=held,
         )
 
     conversation = Conversation.objects.filter(
@@ -236,6 +299,7 @@ def customer_message_send(
         content_type=WriterType.USER,
         content_id=user.pk,
         user_type=user_type,
+        held=held,
     )
 
 
@@ -267,6 +331,9 @@ def message_hide(*, message: Message, hidden_by: User | None) -> Message:
 
 @transaction.atomic
 def message_unhide(*, message: Message) -> Message:
+    """Show a hidden message again; a held one is approved (`message_approve`)."""
+    if message.moderation_status in (ModerationStatus.PENDING, ModerationStatus.REJECTED):
+        return message_approve(message=message)
     conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
     message.is_hidden = False
     message.hidden_by = None
@@ -364,3 +431,42 @@ def question_vector_schedule(conversation: Conversation) -> None:
         ),
         robust=True,
     )
+
+
+# --- The moderation queue (API.md §9 `hold`) -------------------------------------------------
+
+
+@transaction.atomic
+def message_approve(*, message: Message) -> Message:
+    """A held message becomes visible: the conversation's state follows it, and the other
+    party is notified now (not when it was written)."""
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.moderation_status == ModerationStatus.APPROVED:
+        return message
+    message.is_hidden = False
+    message.hidden_by = None
+    message.hidden_at = None
+    message.moderation_status = ModerationStatus.APPROVED
+    message.save(update_fields=["is_hidden", "hidden_by", "hidden_at", "moderation_status"])
+    _conversation_state_recompute(conversation)
+    message.conversation = conversation
+    message_notify(message=message)
+    question_vector_schedule(conversation)  # an approved answer may make a question visible
+    transaction.on_commit(lambda: moderation_metrics.reviews.labels(decision="approved").inc())
+    return message
+
+
+@transaction.atomic
+def message_reject(*, message: Message, rejected_by: User | None) -> Message:
+    """A held message stays hidden for good; nobody is notified."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.moderation_status != ModerationStatus.PENDING:
+        raise ApplicationError(_("Only a pending message can be rejected."))
+    message.moderation_status = ModerationStatus.REJECTED
+    message.hidden_by = rejected_by
+    message.hidden_at = timezone.now()
+    message.save(update_fields=["moderation_status", "hidden_by", "hidden_at"])
+    Conversation.objects.filter(pk=message.conversation_id).update(modified_date=timezone.now())
+    transaction.on_commit(lambda: moderation_metrics.reviews.labels(decision="rejected").inc())
+    return message

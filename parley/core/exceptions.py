@@ -32,6 +32,14 @@ class ListedError(ApplicationError):
     exception to DRF's shapes, the seed's `["Conversation already exists"]`."""
 
 
+class RateLimited(ApplicationError):
+    """A domain rule throttled the caller: `429 {"detail": ...}` with `Retry-After`."""
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Service temporarily unavailable; try again shortly."
@@ -60,6 +68,8 @@ def error_response(exc: exceptions.APIException) -> JsonResponse:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ListedError):
         exc = exceptions.ValidationError([exc.message])
+    elif isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=max(1.0, exc.wait), detail=exc.message)
     elif isinstance(exc, ApplicationError):
         detail: Any = (
             {exc.field: [exc.message]} if exc.field else {"non_field_errors": [exc.message]}

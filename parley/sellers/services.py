@@ -12,6 +12,7 @@ from parley.catalog.models import DataSource
 from parley.conversations.models import Conversation, Message, WriterType
 from parley.conversations.services import message_append
 from parley.core.exceptions import ApplicationError
+from parley.moderation.services import Sender, message_screen
 from parley.sellers import keys
 from parley.sellers.models import SellerToken
 
@@ -95,15 +96,22 @@ def seller_token_touch(*, token: SellerToken) -> None:
 # --- Answers ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def seller_message_send(*, datasource: DataSource, conversation_id: int, content: str) -> Message:
     """The seller answers one of its own conversations (404 for any other).
 
     The message is the seller's (`content_type` datasource, `content_id` the seller); its
     `user_type` is the conversation's customer's, since the field only knows customer kinds.
-    `message_append` moves `is_answered`, `last_message_date` and `first_response_date`."""
+    `message_append` moves `is_answered`, `last_message_date` and `first_response_date`.
+
+    The text is screened first (API.md §9), outside the transaction that stores it, so that a
+    refusal is remembered even though the message is not stored."""
     conversation = get_object_or_404(
         Conversation.objects.select_related("user"), pk=conversation_id, datasource=datasource
+    )
+    screening = message_screen(
+        text=content,
+        conversation_type=conversation.conversation_type,
+        sender=Sender(datasource_id=datasource.pk),
     )
     return message_append(
         conversation=conversation,
@@ -111,4 +119,5 @@ def seller_message_send(*, datasource: DataSource, conversation_id: int, content
         content_type=WriterType.DATASOURCE,
         content_id=datasource.pk,
         user_type=conversation.user.user_type,
+        held=screening.held,
     )

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 import pytest
+from constance import config
 from django.core import mail
 
 from parley.catalog.tests.factories import DataSourceFactory, OrderItemFactory, ProductFactory
@@ -150,6 +151,7 @@ def test_a_seller_with_an_unusable_address_still_gets_the_message(
 def test_html_is_escaped_and_nothing_can_add_a_header(
     logged_in, user, django_capture_on_commit_callbacks
 ):
+    config.MODERATION_POLICY_QUESTION = "off"  # the link below is about escaping, not moderation
     seller = DataSourceFactory.create(title="<i>Shop</i>", email="shop@example.com")
     product = ProductFactory.create(
         datasource=seller, name="Lamp\r\nBcc: victim@example.com <script>x</script>"

@@ -157,9 +157,12 @@ def test_subject_admin_shows_every_language_side_by_side(staff: Any, subject: An
 
 
 def _post_routing(staff: Any, value: str) -> Any:
-    version = ConstanceForm(initial=get_values()).initial["version"]
+    values = get_values()
+    version = ConstanceForm(initial=values).initial["version"]
+    # The form holds every dynamic setting: the others keep their values.
     return staff.post(
-        "/admin/constance/config/", {"version": version, "CONTACT_US_EMAIL_TO": value}
+        "/admin/constance/config/",
+        {**values, "version": version, "CONTACT_US_EMAIL_TO": value},
     )
 
 
