@@ -171,17 +171,24 @@ def _phones_in_groups(text: str, region: str) -> Iterator[tuple[int, int]]:
 
 # Where a number is written the international way, the library's matcher reads it (it knows
 # every country's formats); everything else goes through the digit groups above.
-_INTERNATIONAL = re.compile(r"(?:\+|(?<![\d+])00)\s*[1-9]")
+# Each starts with a literal, which the regex engine skips to.
+_INTERNATIONAL = (re.compile(r"\+\s*[1-9]"), re.compile(r"00(?<![\d+]00)\s*[1-9]"))
 _WINDOW = 40  # the longest international number, written out with separators
 
 
 def phones_find(text: str, settings: DetectorSettings) -> list[Finding]:
     spans = set(_phones_in_groups(text, settings.phone_region))
-    for international in _INTERNATIONAL.finditer(text):
-        offset = international.start()
-        window = text[offset : offset + _WINDOW]
-        for match in PhoneNumberMatcher(window, settings.phone_region, leniency=Leniency.VALID):
-            spans.add((offset + match.start, offset + match.end))
+    for marker, pattern in zip(("+", "00"), _INTERNATIONAL, strict=True):
+        if marker not in text:
+            continue
+        for international in pattern.finditer(text):
+            offset = international.start()
+            if any(start <= offset < end for start, end in spans):
+                continue  # already read from its digit groups
+            window = text[offset : offset + _WINDOW]
+            region = settings.phone_region
+            for match in PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+                spans.add((offset + match.start, offset + match.end))
     findings = []
     for start, end in sorted(spans):
         digits = re.sub(r"[^\d+]", "", text[start:end])
