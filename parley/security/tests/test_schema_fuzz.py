@@ -168,6 +168,10 @@ def keep_the_test_connection() -> Iterator[None]:
 @pytest.fixture
 def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: None) -> Any:
     settings.MEDIA_ROOT = tmp_path / "private"  # accepted attachments land here
+    # Refused messages stay refused (400, documented), but the sender is never throttled:
+    # the flag lives in the database, which before_call does not reset, and a run that hits
+    # it would stop exploring the message operations and answer differently on a replay.
+    settings.PARLEY_MODERATION_BLOCKS_BEFORE_THROTTLE = 10**9
     customer = UserFactory.create()
     seller = DataSourceFactory.create()
     product = ProductFactory.create(datasource=seller)
