@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -40,6 +41,11 @@ def _clear_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     # and in the default language: LocaleMiddleware leaves a request's language active on
     # its thread, which would leak into the next test run by the same worker
     translation.activate(settings.LANGUAGE_CODE)
+    # and no content type ids from rolled-back tests: constance's Config is no model, so its
+    # type is created on its first admin save, inside that test's transaction; the process-wide
+    # cache would hand its id to the next test's admin LogEntry (a foreign-key error on commit
+    # checks, which PostgreSQL runs and SQLite does not)
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture

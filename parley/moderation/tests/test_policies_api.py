@@ -8,7 +8,6 @@ import pytest
 from constance import config
 from constance.forms import ConstanceForm
 from constance.utils import get_values
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 from prometheus_client import REGISTRY
@@ -288,9 +287,6 @@ def test_rejecting_in_the_admin_keeps_it_hidden_and_notifies_nobody(
 def test_staff_switch_a_conversation_type_to_hold_in_the_admin(
     logged_in, user, seller, staff_client
 ):
-    # The admin logs the change against constance's content type: a type created by an
-    # earlier test of this process was rolled back, but its id is still in the cache.
-    ContentType.objects.clear_cache()
     values = get_values()
     response = staff_client.post(
         "/admin/constance/config/",
