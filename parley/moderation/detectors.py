@@ -92,7 +92,7 @@ def _valid_phone(number: str, region: str) -> bool:
 def _region_numbers(region: str) -> tuple[re.Pattern[str], str]:
     """The region's valid national numbers as one pattern (the union of the library's patterns
     per number type) and its national prefix. A cheap sieve: a candidate that fails it cannot
-    be valid, so the library's full (and slow, ~0.2 ms) validation runs only on the few that
+    be valid, so the library's full (and much slower) validation runs only on the few that
     pass."""
     metadata = PhoneMetadata.metadata_for_region(region)
     if metadata is None:
