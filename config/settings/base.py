@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "parley.accounts",
     "parley.catalog",
     "parley.mail",
+    "parley.webhooks",
     "parley.support",
     "parley.moderation",
     "parley.conversations",
@@ -245,6 +246,35 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A separate queue lets a benchmark or a second deployment share one broker vhost.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+
+# --- Webhooks (API.md §10, docs/webhooks.md) ------------------------------------------------
+# Lifts the https and public-address rules so that endpoints on loopback or a private network
+# can be registered: development and tests only (production refuses to start with it).
+PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False
+)
+PARLEY_WEBHOOK_TIMEOUT_SECONDS = env.float("PARLEY_WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# The delays before the 2nd, 3rd, ... attempt (jittered ±20 %): 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 14 h, 20 h, 24 h. The drills shorten it.
+PARLEY_WEBHOOK_RETRY_SCHEDULE_SECONDS = [
+    int(value)
+    for value in env.list(
+        "PARLEY_WEBHOOK_RETRY_SCHEDULE_SECONDS",
+        default=["5", "300", "1800", "7200", "18000", "36000", "50400", "72000", "86400"],
+    )
+]
+PARLEY_WEBHOOK_LEASE_SECONDS = env.int("PARLEY_WEBHOOK_LEASE_SECONDS", default=120)
+PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS", default=5)
+# Deliveries in flight to one endpoint at most: a hanging receiver holds no more threads.
+PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY = env.int("PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
+# Threads of the embedded default's delivery pool (the Celery webhook worker's --concurrency
+# in deploy/Procfile reads the same variable).
+PARLEY_WEBHOOK_WORKER_THREADS = env.int("PARLEY_WEBHOOK_WORKER_THREADS", default=8)
+PARLEY_WEBHOOK_QUEUE = env.str("PARLEY_WEBHOOK_QUEUE", default="webhooks")
+# Embedded mode (no broker): deliver in a pool of threads beside the request, never inside it.
+PARLEY_WEBHOOK_SEND_IN_THREAD = env.bool("PARLEY_WEBHOOK_SEND_IN_THREAD", default=True)
+
+CELERY_TASK_ROUTES = {"parley.webhooks.tasks.*": {"queue": PARLEY_WEBHOOK_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "mail-sweep": {
         "task": "parley.mail.tasks.email_sweep",
@@ -253,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-key-sweep": {
         "task": "parley.core.tasks.idempotency_key_sweep",
         "schedule": PARLEY_MAIL_SWEEP_INTERVAL_SECONDS,
+    },
+    "webhook-sweep": {
+        "task": "parley.webhooks.tasks.webhook_delivery_sweep",
+        "schedule": PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS,
     },
 }
 

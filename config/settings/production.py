@@ -29,3 +29,11 @@ LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = False
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
+
+if env.bool("PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False):
+    raise ImproperlyConfigured(
+        "PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS is set: production refuses to start with it, "
+        "since webhook URLs could then reach loopback and private addresses (server-side "
+        "request forgery). Unset it; it is for development and tests only."
+    )
+PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False

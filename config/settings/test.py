@@ -22,3 +22,5 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the test client's host
 WHITENOISE_AUTOREFRESH = True
 PARLEY_MAIL_SEND_IN_THREAD = False  # tests run the send task inline after the commit
 PARLEY_BACKGROUND_IN_THREAD = False  # after-commit jobs run inline, so tests see their effect
+PARLEY_WEBHOOK_SEND_IN_THREAD = False  # tests deliver inline after the commit
+PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False  # tests that need a loopback receiver say so

@@ -14,11 +14,15 @@ from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 
-# Dotted paths of callables run every PARLEY_MAIL_SWEEP_INTERVAL_SECONDS in embedded mode.
-EMBEDDED_PERIODIC_JOBS: list[str] = [
-    "parley.mail.services.email_sweep",  # retries pending mail with no broker and no beat
-    "parley.core.idempotency.idempotency_key_sweep",  # deletes Idempotency-Keys past 24 hours
-]
+# Dotted paths of callables run in embedded mode, each with the setting naming its interval.
+EMBEDDED_PERIODIC_JOBS: dict[str, str] = {
+    # retries pending mail with no broker and no beat
+    "parley.mail.services.email_sweep": "PARLEY_MAIL_SWEEP_INTERVAL_SECONDS",
+    # deletes Idempotency-Keys past 24 hours
+    "parley.core.idempotency.idempotency_key_sweep": "PARLEY_MAIL_SWEEP_INTERVAL_SECONDS",
+    # retries webhook deliveries, and sends those a restart left behind
+    "parley.webhooks.delivery.webhook_delivery_sweep": "PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS",
+}
 
 
 def _run_forever(job: Callable[[], object], interval: float) -> None:
@@ -35,12 +39,12 @@ def _run_forever(job: Callable[[], object], interval: float) -> None:
 def start_embedded_workers() -> None:
     if settings.CELERY_BROKER_URL:
         return  # a real worker and beat do this job in production
-    for dotted in EMBEDDED_PERIODIC_JOBS:
+    for dotted, interval_setting in EMBEDDED_PERIODIC_JOBS.items():
         module, _, name = dotted.rpartition(".")
         job = getattr(importlib.import_module(module), name)
         threading.Thread(
             target=_run_forever,
-            args=(job, settings.PARLEY_MAIL_SWEEP_INTERVAL_SECONDS),
+            args=(job, getattr(settings, interval_setting)),
             name=f"parley-{name}",
             daemon=True,
         ).start()

@@ -38,6 +38,8 @@ from parley.core.models import IdempotencyKey
 from parley.sellers.tests.factories import token_issue
 from parley.support.constance_fields import parse_email_routing
 from parley.support.tests.factories import ContactSubjectFactory
+from parley.webhooks import network as webhook_network
+from parley.webhooks import services as webhook_services
 
 CASES_PER_OPERATION = 200
 CSRF_SECRET = "Fuzz0Csrf0Secret0Of0Length0Thirt"  # 32 letters and digits: Django's format
@@ -79,6 +81,8 @@ class Identities:
     subject_pk: int = 0
     conversation_pk: int = 0
     order_pk: int = 0
+    webhook_pk: int = 0
+    delivery_pk: int = 0
 
 
 def _session_for(user: Any) -> str:
@@ -129,6 +133,8 @@ def _steered_body(path: str, body: dict[str, Any]) -> dict[str, Any]:
         }
     if path == "/users/contact-us/":
         return body | {"subject": Identities.subject_pk}
+    if path == "/seller/webhooks/":
+        return body | {"url": "https://93.184.215.14/fuzz"}
     return body
 
 
@@ -151,6 +157,10 @@ def flatmap_path_parameters(context: Any, path_parameters: Any) -> Any:
         real["conversation_id"] = Identities.conversation_pk
     if "order_id" in real:
         real["order_id"] = Identities.order_pk
+    if "endpoint_id" in real:
+        real["endpoint_id"] = Identities.webhook_pk
+    if "delivery_id" in real:
+        real["delivery_id"] = Identities.delivery_pk
     return st.sampled_from([path_parameters, real])
 
 
@@ -166,12 +176,16 @@ def keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: None) -> Any:
+def identities(
+    db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: None, monkeypatch: Any
+) -> Any:
     settings.MEDIA_ROOT = tmp_path / "private"  # accepted attachments land here
     # Refused messages stay refused (400, documented), but the sender is never throttled:
     # the flag lives in the database, which before_call does not reset, and a run that hits
     # it would stop exploring the message operations and answer differently on a replay.
     settings.PARLEY_MODERATION_BLOCKS_BEFORE_THROTTLE = 10**9
+    # Webhook URLs name made-up hosts: they resolve to one public address, without the network.
+    monkeypatch.setattr(webhook_network, "resolver", lambda host, port: ["93.184.215.14"])
     customer = UserFactory.create()
     seller = DataSourceFactory.create()
     product = ProductFactory.create(datasource=seller)
@@ -198,6 +212,15 @@ def identities(db: Any, settings: Any, tmp_path: Any, keep_the_test_connection: 
     order = OrderItemFactory.create(order__user=customer, product=product).order
     _, key = token_issue(seller)
     Identities.order_pk = order.pk
+    webhook = webhook_services.webhook_endpoint_create(
+        datasource=seller, url="https://93.184.215.14/hooks"
+    )
+    event = webhook_services.webhook_event_emit(
+        event_type="message.created", seller=seller, data={"conversation": conversation.pk}
+    )
+    assert event is not None
+    Identities.webhook_pk = webhook.pk
+    Identities.delivery_pk = event.deliveries.get().pk
     Identities.user, Identities.seller_key = customer, key
     Identities.seller_pk, Identities.product_pk = seller.pk, product.pk
     Identities.subject_pk, Identities.conversation_pk = subject.pk, conversation.pk
@@ -227,7 +250,8 @@ LINKED = (
 )
 
 
-# The workflow's operations: other entry points (the orders) would take its steps otherwise.
+# The workflow's operations: other entry points (the orders, the webhook endpoints' own links:
+# register, read, change) would take its steps otherwise; the per-operation run fuzzes them.
 CONVERSATION_OPERATIONS = schema.include(path_regex=r"^/(users|seller)/conversations/")
 
 

@@ -19,6 +19,8 @@ from parley.mail.models import OutgoingEmail
 from parley.sellers import services as seller_services
 from parley.sellers.models import SellerToken
 from parley.sellers.tests.factories import token_issue
+from parley.webhooks import services as webhook_services
+from parley.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 PRINCIPALS = (
     "anonymous",
@@ -41,6 +43,8 @@ class World:
     conversation: Conversation
     keys: dict[str, str]
     order: Any
+    webhook: WebhookEndpoint
+    delivery: WebhookDelivery
 
 
 def world_build() -> World:
@@ -73,7 +77,19 @@ def world_build() -> World:
         content="Other seller, other customer",
         user_type="registered",
     )
+    # A webhook endpoint for each seller (a public literal address: no DNS), with a delivery.
+    webhook = webhook_services.webhook_endpoint_create(
+        datasource=seller, url="https://93.184.215.14/hooks"
+    )
+    webhook_services.webhook_endpoint_create(
+        datasource=other_seller, url="https://93.184.215.14/other"
+    )
+    webhook_services.webhook_event_emit(
+        event_type="message.created", seller=seller, data={"conversation": conversation.pk}
+    )
     return World(
+        webhook=webhook,
+        delivery=WebhookDelivery.objects.get(endpoint=webhook),
         customer=customer,
         other_customer=other_customer,
         seller=seller,
@@ -113,6 +129,8 @@ def snapshot() -> tuple[Any, ...]:
         list(OutgoingEmail.objects.order_by("id").values_list("id", "kind", "to")),
         # last_used moves when a valid token is presented, refused or not: that is its job.
         list(SellerToken.objects.order_by("id").values("id", "revoked_at", "key_hash")),
+        list(WebhookEndpoint.objects.order_by("id").values()),
+        list(WebhookDelivery.objects.order_by("id").values()),
     )
 
 
@@ -192,6 +210,40 @@ def seller_stats(client: Any, world: World) -> Any:
     return client.get("/seller/conversations/stats/")
 
 
+def seller_webhooks(client: Any, world: World) -> Any:
+    return client.get("/seller/webhooks/")
+
+
+def seller_webhook_create(client: Any, world: World) -> Any:
+    return client.post("/seller/webhooks/", {"url": "https://93.184.215.14/new"}, format="json")
+
+
+def seller_webhook_detail(client: Any, world: World) -> Any:
+    return client.get(f"/seller/webhooks/{world.webhook.pk}/")
+
+
+def seller_webhook_update(client: Any, world: World) -> Any:
+    return client.patch(
+        f"/seller/webhooks/{world.webhook.pk}/", {"event_types": ["message.hidden"]}, format="json"
+    )
+
+
+def seller_webhook_delete(client: Any, world: World) -> Any:
+    return client.delete(f"/seller/webhooks/{world.webhook.pk}/")
+
+
+def seller_webhook_rotate(client: Any, world: World) -> Any:
+    return client.post(f"/seller/webhooks/{world.webhook.pk}/rotate-secret/")
+
+
+def seller_webhook_deliveries(client: Any, world: World) -> Any:
+    return client.get(f"/seller/webhooks/{world.webhook.pk}/deliveries/")
+
+
+def seller_webhook_retry(client: Any, world: World) -> Any:
+    return client.post(f"/seller/webhooks/{world.webhook.pk}/deliveries/{world.delivery.pk}/retry/")
+
+
 ENDPOINTS: dict[str, Call] = {
     "users_list": users_list,
     "users_detail": users_detail,
@@ -203,6 +255,14 @@ ENDPOINTS: dict[str, Call] = {
     "seller_detail": seller_detail,
     "seller_answer": seller_answer,
     "seller_stats": seller_stats,
+    "seller_webhooks": seller_webhooks,
+    "seller_webhook_create": seller_webhook_create,
+    "seller_webhook_detail": seller_webhook_detail,
+    "seller_webhook_update": seller_webhook_update,
+    "seller_webhook_delete": seller_webhook_delete,
+    "seller_webhook_rotate": seller_webhook_rotate,
+    "seller_webhook_deliveries": seller_webhook_deliveries,
+    "seller_webhook_retry": seller_webhook_retry,
 }
 _NOT_A_CUSTOMER = {"anonymous": 403, "seller": 403, "other_seller": 403}
 _NOT_A_CUSTOMER |= {"revoked_token": 403, "malformed_token": 403}
@@ -219,5 +279,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "seller_detail": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_answer": {**_NOT_A_SELLER, "seller": 201, "other_seller": 404},
     "seller_stats": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
+    "seller_webhooks": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
+    "seller_webhook_create": {**_NOT_A_SELLER, "seller": 201, "other_seller": 201},
+    "seller_webhook_detail": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_webhook_update": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_webhook_delete": {**_NOT_A_SELLER, "seller": 204, "other_seller": 404},
+    "seller_webhook_rotate": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_webhook_deliveries": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_webhook_retry": {**_NOT_A_SELLER, "seller": 202, "other_seller": 404},
 }
 CASES = [(endpoint, principal) for endpoint in ENDPOINTS for principal in PRINCIPALS]

@@ -18,6 +18,7 @@ from parley.sellers.tests.matrix import (
     snapshot,
     world_build,
 )
+from parley.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,13 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
         listed = [order["id"] for order in response.json()["results"]]
         assert (listed == [world.order.pk]) == (principal == "customer")
         assert len(listed) == 1  # its own order, never the other customer's
+    if endpoint == "seller_webhooks" and expected == 200:
+        own = world.seller if principal == "seller" else world.other_seller
+        assert [e["id"] for e in response.json()] == [
+            WebhookEndpoint.objects.get(datasource=own).pk
+        ]
+    if endpoint == "seller_webhook_deliveries" and expected == 200:
+        assert [d["id"] for d in response.json()["results"]] == [world.delivery.pk]
     if endpoint == "seller_stats" and expected == 200:
         own = world.seller if principal == "seller" else world.other_seller
         waiting = Message.objects.get(conversation__datasource=own).created_date
