@@ -1,8 +1,14 @@
 """Fault drills against the production stack on loopback. Each prints its figures and fails
 (exit 1) if the promise it checks is broken.
 
-    .venv/bin/python -m drills.run            # all four
-    .venv/bin/python -m drills.run broker     # one of: broker smtp worker database
+    .venv/bin/python -m drills.run                 # all of them
+    .venv/bin/python -m drills.run broker          # one or more by name: broker smtp worker
+                                                   # database logs webhook_down webhook_gone
+                                                   # webhook_hang webhook_worker
+
+`DRILL_NAME=...` gives a run its own database, var folder and queues (drills/stack.py), so
+that two runs on one machine keep apart; `database` stops the shared PostgreSQL server, so
+never run it beside anything else.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from drills import webhooks
 from drills.stack import SmtpSink, Stack, Storefront, contact_body, free_port, wait_for
 
 PG_VERSION = subprocess.run(
@@ -191,15 +198,20 @@ DRILLS: dict[str, Callable[[Stack, SmtpSink, dict[str, Any]], bool]] = {
     "worker": drill_worker,
     "database": drill_database,
     "logs": drill_logs,
+    **webhooks.DRILLS,
 }
 
 
 def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(DRILLS))
+    if unknown:
+        print(f"unknown drills: {', '.join(unknown)}; choose from {', '.join(DRILLS)}")
+        return 2
     sink = SmtpSink(free_port())
     sink.start()
     stack = Stack(smtp_port=sink.port)
     demo = stack.prepare()
-    for process in ("web", "worker", "beat"):
+    for process in ("web", "worker", "webhooks", "beat"):
         stack.start(process)
     failed = []
     try:

@@ -83,16 +83,24 @@ class Stack:
     """gunicorn, the Celery worker and beat as deploy/Procfile starts them, each in its own
     process group so that a drill can kill one outright."""
 
-    def __init__(self, *, smtp_port: int, database: str = "parley_drill") -> None:
+    def __init__(
+        self, *, smtp_port: int, database: str | None = None, name: str | None = None
+    ) -> None:
+        # DRILL_NAME keeps two runs on one machine apart: their own database, var folder and
+        # broker queues (the broker, Redis and PostgreSQL servers are shared).
+        name = name or os.environ.get("DRILL_NAME", "drill")
+        database = database or f"parley_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.var = ROOT / "var" / "drill"
+        self.var = ROOT / "var" / name
         self.var.mkdir(parents=True, exist_ok=True)
         self.database_url = f"postgres://postgres@127.0.0.1:5432/{database}"
+        self.queues = (name, f"{name}-webhooks")
         self.env = {
             **os.environ,
             "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            # production's settings, but webhook receivers may be on loopback (the drills')
+            "DJANGO_SETTINGS_MODULE": "config.settings.drill",
             "SECRET_KEY": "drill-only-secret-key-" + "x" * 40,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": self.database_url,
@@ -111,7 +119,16 @@ class Stack:
             "PARLEY_MAIL_MAX_BACKOFF_SECONDS": "10",
             "PARLEY_MAIL_MAX_ATTEMPTS": "40",
             "PARLEY_MAIL_LEASE_SECONDS": "15",
-            "PARLEY_THROTTLE_RATES": "contact_us=1000000/min,contact_us_daily=1000000/day",
+            "PARLEY_THROTTLE_RATES": (
+                "contact_us=1000000/min,contact_us_daily=1000000/day,seller=1000000/min"
+            ),
+            "PARLEY_CONVERSATION_MAX_MESSAGES": "100000",
+            "CELERY_TASK_DEFAULT_QUEUE": self.queues[0],
+            "PARLEY_WEBHOOK_QUEUE": self.queues[1],
+            # The §10 schedule shortened as the mail's backoff is: seconds, not hours.
+            "PARLEY_WEBHOOK_RETRY_SCHEDULE_SECONDS": "2,5,10,20,30,30,30,30,30",
+            "PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS": "2",
+            "PARLEY_WEBHOOK_LEASE_SECONDS": "15",
             "PARLEY_LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",
             "GUNICORN_WORKERS": "3",
@@ -150,7 +167,10 @@ class Stack:
         demo_path = self.var / "demo.json"
         self.manage("seed_demo", "--write", str(demo_path))
         subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "purge", "-f"],
+            [
+                str(ROOT / ".venv" / "bin" / "celery"),
+                *("-A", "config", "purge", "-f", "-Q", ",".join(self.queues)),
+            ],
             cwd=ROOT,
             env=self.env,
             check=True,
