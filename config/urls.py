@@ -14,5 +14,5 @@ urlpatterns = [
     path("", include("parley.catalog.urls")),
     path("", include("parley.conversations.urls")),
     path("", include("parley.sellers.urls")),
-    path("", include("parley.webhooks.urls")),
+    path("", include("parley.sellers.webhook_urls")),
 ]

@@ -27,6 +27,7 @@ from parley.core.exceptions import ApplicationError, ListedError
 from parley.moderation import metrics as moderation_metrics
 from parley.moderation.services import Screening, Sender, message_screen
 from parley.similar import services as similar_services
+from parley.webhooks.services import webhook_event_emit
 
 
 class ConversationAlreadyExists(ListedError):
@@ -96,6 +97,12 @@ def message_append(
     # The other side's e-mail, queued in this transaction (parley.conversations.notifications).
     message_notify(message=message)
     question_vector_schedule(locked)  # the first answer makes a public question visible
+    # The seller's integrations, told in this transaction too (API.md §10).
+    webhook_event_emit(
+        event_type="message.created",
+        seller=locked.datasource_id,
+        data={"conversation": locked.pk, "message": message.pk},
+    )
     for field in changed:
         setattr(conversation, field, getattr(locked, field))
     message.conversation = conversation
@@ -180,6 +187,11 @@ def conversation_create(
         if duplicate:
             raise ConversationAlreadyExists() from None
         raise
+    webhook_event_emit(
+        event_type="conversation.created",
+        seller=datasource,
+        data={"conversation": conversation.pk},
+    )
     return message_append(
         conversation=conversation,
         content=content,
@@ -326,6 +338,11 @@ def message_hide(*, message: Message, hidden_by: User | None) -> Message:
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
     _conversation_state_recompute(conversation)
     question_vector_schedule(conversation)  # its text or its visibility may have changed
+    webhook_event_emit(
+        event_type="message.hidden",
+        seller=conversation.datasource_id,
+        data={"conversation": conversation.pk, "message": message.pk},
+    )
     return message
 
 

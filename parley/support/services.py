@@ -14,6 +14,7 @@ from parley.mail.types import EmailAttachmentRef
 from parley.support import selectors
 from parley.support.attachments import CheckedAttachment
 from parley.support.models import ContactRequest
+from parley.webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,10 @@ def contact_request_create(
                 contact_request, request_id=request_id
             )
             contact_request.save(update_fields=["outgoing_email"])
+            webhook_event_emit(
+                event_type="contact_request.created",
+                data={"contact_request": contact_request.pk, "subject": subject.pk},
+            )
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)  # nothing half-saved

@@ -1,5 +1,7 @@
-"""`/seller/webhooks/` (API.md §10): a seller's webhook endpoints and their deliveries, with
-the seller API's token authentication, permission and throttle."""
+"""`/seller/webhooks/` (API.md §10): a seller's webhook endpoints and their deliveries, part of
+the seller API (its token authentication, permission and throttle). The machinery is
+parley.webhooks, which sits below conversations so that their services can emit events;
+these views live here, above it, with the rest of the seller API."""
 
 from typing import Any
 

@@ -1,5 +1,5 @@
 from parley.core.urls import optional_slash
-from parley.webhooks import apis
+from parley.sellers import webhook_apis as apis
 
 urlpatterns = [
     *optional_slash("seller/webhooks/", apis.WebhookEndpointListApi.as_view(), "seller-webhooks"),
