@@ -24,11 +24,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections, router
+from django.db import close_old_connections, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from parley.webhooks.models import DeliveryStatus, DisabledReason, WebhookDelivery
+from parley.webhooks.models import (
+    DeliveryStatus,
+    DisabledReason,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from parley.webhooks.sender import AttemptResult, webhook_post
 from parley.webhooks.services import secrets_in_force, webhook_endpoint_disable
 from parley.webhooks.signing import signature_header
@@ -110,7 +115,7 @@ def _due_q(now: Any) -> Q:
 def _claim_sql(alias: str) -> str:
     quote = connections[alias].ops.quote_name
     table = quote(WebhookDelivery._meta.db_table)
-    endpoints = quote(WebhookDelivery._meta.get_field("endpoint").related_model._meta.db_table)
+    endpoints = quote(WebhookEndpoint._meta.db_table)
     # The endpoint must be active and hold fewer than its share of deliveries in flight.
     return (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, lease_expires_at = %s, "  # noqa: S608
@@ -130,26 +135,39 @@ def webhook_delivery_claim(*, delivery_id: int) -> WebhookDelivery | None:
     at = connections[alias].ops.adapt_datetimefield_value
     token = uuid.uuid4().hex
     lease = timedelta(seconds=settings.PARLEY_WEBHOOK_LEASE_SECONDS)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            _claim_sql(alias),
-            [
-                DeliveryStatus.SENDING.value,
-                at(now + lease),
-                token,
-                at(now),
-                delivery_id,
-                DeliveryStatus.PENDING.value,
-                at(now),
-                DeliveryStatus.SENDING.value,
-                at(now),
-                DeliveryStatus.SENDING.value,
-                at(now),
-                settings.PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY,
-            ],
+    # The endpoint's row is locked while its deliveries in flight are counted and this one is
+    # claimed, so that claims racing for one endpoint take turns and the limit holds (in
+    # READ COMMITTED each statement sees the claims committed before it; SQLite's IMMEDIATE
+    # transactions take turns anyway).
+    with transaction.atomic(using=alias):
+        locked = list(
+            WebhookEndpoint.objects.using(alias)
+            .select_for_update(of=("self",))
+            .filter(deliveries__pk=delivery_id)
+            .values_list("pk", flat=True)
         )
-        if cursor.rowcount != 1:
+        if not locked:
             return None
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                _claim_sql(alias),
+                [
+                    DeliveryStatus.SENDING.value,
+                    at(now + lease),
+                    token,
+                    at(now),
+                    delivery_id,
+                    DeliveryStatus.PENDING.value,
+                    at(now),
+                    DeliveryStatus.SENDING.value,
+                    at(now),
+                    DeliveryStatus.SENDING.value,
+                    at(now),
+                    settings.PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY,
+                ],
+            )
+            if cursor.rowcount != 1:
+                return None
     return (
         WebhookDelivery.objects.select_related("event", "endpoint")
         .filter(pk=delivery_id, claim_token=token)
