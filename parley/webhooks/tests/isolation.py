@@ -4,6 +4,7 @@ Threads share the database, which SQLite's in-memory test database cannot do for
 SQLite the scenario runs in a child process on a file database (as the conversation races do),
 on PostgreSQL in the test itself."""
 
+import gc
 import json
 import os
 import subprocess
@@ -59,6 +60,10 @@ def _scenario() -> dict[str, Any]:
         pool, delivery._pool = delivery._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        # The pool's threads kept their database connections open for reuse (CONN_MAX_AGE);
+        # gone with their threads, they close when collected, before the test database is
+        # dropped rather than in its way.
+        gc.collect()
 
 
 SCENARIO_SETTINGS = {
