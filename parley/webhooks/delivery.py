@@ -256,12 +256,7 @@ def _record(delivery: WebhookDelivery, result: AttemptResult) -> str:
     return "retry"
 
 
-def webhook_delivery_send(*, delivery_id: int) -> str:
-    """Send one delivery if it is due. Idempotent: a delivered, failed, not-due or claimed
-    row is left alone; every try carries the same webhook-id and body."""
-    delivery = webhook_delivery_claim(delivery_id=delivery_id)
-    if delivery is None:
-        return "skipped"
+def _send_claimed(delivery: WebhookDelivery) -> str:
     event, endpoint = delivery.event, delivery.endpoint
     now = timezone.now()
     headers = {
@@ -277,6 +272,58 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
     }
     result = webhook_post(url=endpoint.url, headers=headers, body=event.body.encode())
     return _record(delivery, result)
+
+
+# A sender goes on with its endpoint's next due delivery, up to this many in one task; then it
+# hands the next one to the queue, so that a worker's warm shutdown never waits on a long run.
+CHAIN_LIMIT = 50
+
+
+def _endpoint_next_claim(endpoint_id: int) -> WebhookDelivery | None:
+    """Claim the endpoint's oldest due delivery that no other sender takes first; None when
+    none is due or the endpoint is at its concurrency."""
+    candidates = (
+        WebhookDelivery.objects.filter(_due_q(timezone.now()), endpoint_id=endpoint_id)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[: 2 * settings.PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY]
+    )
+    for candidate in list(candidates):
+        claimed = webhook_delivery_claim(delivery_id=candidate)
+        if claimed is not None:
+            return claimed
+    return None
+
+
+def webhook_delivery_send(*, delivery_id: int) -> str:
+    """Send one delivery if it is due and, while the endpoint answers, its other due ones.
+    Idempotent: a delivered, failed, not-due or claimed row is left alone; every try carries
+    the same webhook-id and body. Answers what became of the delivery asked for.
+
+    Going on with the endpoint's next delivery is what makes the per-endpoint limit cheap: a
+    burst of events to one endpoint finds its slots taken and its tasks skip; the senders that
+    hold the slots drain it at once instead of leaving it to the sweep, a few per interval. A
+    failed attempt ends the run: a failing endpoint gets its deliveries from the sweep, at most
+    its concurrency at a time, as their schedules come due."""
+    delivery = webhook_delivery_claim(delivery_id=delivery_id)
+    if delivery is None:
+        return "skipped"
+    endpoint_id = delivery.endpoint_id
+    outcome = asked = _send_claimed(delivery)
+    for _ in range(CHAIN_LIMIT):
+        if outcome != "delivered":
+            return asked
+        following = _endpoint_next_claim(endpoint_id)
+        if following is None:
+            return asked
+        outcome = _send_claimed(following)
+    if outcome == "delivered":  # more may be due: the queue takes them on
+        due = (
+            WebhookDelivery.objects.filter(_due_q(timezone.now()), endpoint_id=endpoint_id)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:1]
+        )
+        webhook_delivery_dispatch(delivery_ids=list(due))
+    return asked
 
 
 def webhook_delivery_sweep() -> int:

@@ -311,6 +311,36 @@ def test_at_most_the_endpoint_concurrency_is_in_flight_per_endpoint(
     assert WebhookDelivery.objects.get(pk=mine[2]).status == DeliveryStatus.PENDING
 
 
+def test_the_sender_holding_an_endpoints_slot_drains_its_burst(
+    endpoint, seller, receiver, settings
+):
+    """A burst to one endpoint: the tasks beyond its concurrency skip, so the sender that
+    holds a slot goes on with the endpoint's due deliveries, oldest first, instead of leaving
+    them to the sweep a few at a time."""
+    settings.PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY = 1
+    events = [
+        services.webhook_event_emit(event_type="message.created", seller=seller, data={"n": n})
+        for n in range(5)
+    ]  # not dispatched: no commit callbacks run
+    first = WebhookDelivery.objects.get(event=events[0])
+    assert worker.webhook_delivery_send(delivery_id=first.pk) == "delivered"
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [
+        e.message_id for e in events if e is not None
+    ]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_failed_attempt_ends_the_run_and_leaves_the_rest_to_the_sweep(endpoint, seller, receiver):
+    receiver.status = 503
+    for n in range(3):
+        services.webhook_event_emit(event_type="message.created", seller=seller, data={"n": n})
+    first = WebhookDelivery.objects.order_by("id").first()
+    assert first is not None
+    assert worker.webhook_delivery_send(delivery_id=first.pk) == "retry"
+    assert len(receiver.requests) == 1
+    assert WebhookDelivery.objects.filter(status="pending", attempts=0).count() == 2
+
+
 def test_a_disabled_endpoint_is_not_sent_to(endpoint, seller, receiver):
     services.webhook_event_emit(event_type="message.created", seller=seller, data={})
     services.webhook_endpoint_update(endpoint=endpoint, is_active=False)
