@@ -189,18 +189,40 @@ def drill_webhook_hang(stack: Stack, sink: SmtpSink, demo: dict[str, Any]) -> bo
         fast_api.answer(fast_conversation, f"{tag} fast {n}")
         storefront.contact(contact_body(demo, tag, n))
         sent_at[str(n)] = time.monotonic()
-    fast_done = wait_for(lambda: _distinct_accepted(healthy) >= 50, timeout=60, interval=0.05)
-    fast_seconds = time.monotonic() - started
-    mails_done = wait_for(lambda: len(sink.received(tag)) >= 50, timeout=60, interval=0.05)
-    mail_seconds = time.monotonic() - started
+    done_at: dict[str, float] = {}
+
+    def both_done() -> bool:
+        # each side's time is taken when it is done, whichever finishes first
+        for side, count in (
+            ("fast", _distinct_accepted(healthy)),
+            ("mail", len(sink.received(tag))),
+        ):
+            if count >= 50:
+                done_at.setdefault(side, time.monotonic() - started)
+        return len(done_at) == 2
+
+    wait_for(both_done, timeout=60, interval=0.05)
+    fast_done, mails_done = "fast" in done_at, "mail" in done_at
+    fast_seconds = done_at.get("fast", time.monotonic() - started)
+    mail_seconds = done_at.get("mail", time.monotonic() - started)
     latencies = sorted(r.at - started for r in healthy.requests)
-    in_flight = len(hanging.requests)
+    with hanging.lock:
+        held = sorted(r.at for r in hanging.requests)
+    # The worker holds each request to the hanging receiver for its whole timeout, so requests
+    # that arrived less than a timeout apart were held at the same time.
+    window = float(stack.env.get("PARLEY_WEBHOOK_TIMEOUT_SECONDS", "15")) - 0.5
+    in_flight = max((sum(1 for b in held if a <= b < a + window) for a in held), default=0)
     hanging.stop()
     healthy.stop()
     slow_api.call("DELETE", f"/seller/webhooks/{slow['id']}/")
     fast_api.call("DELETE", f"/seller/webhooks/{fast['id']}/")
     _figure("events for the hanging receiver (answers 201)", f"{slow_statuses.count(201)}/50")
-    _figure("requests the hanging receiver held (limit 2)", in_flight)
+    _figure("requests the hanging receiver held at once (limit 2)", in_flight)
+    _figure("  requests it got in all (one per timeout and slot)", len(held))
+    _figure(
+        "seconds to send the 50 answers and 50 contact forms",
+        f"{max(sent_at.values()) - started:.1f}",
+    )
     _figure("other seller's deliveries received", f"{_distinct_accepted(healthy)}/50")
     _figure("  seconds for all 50 (sent over the same time)", f"{fast_seconds:.1f}")
     _figure(
