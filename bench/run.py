@@ -7,8 +7,9 @@
 Loads the profiles (bench/generate.py), starts the production stack of deploy/Procfile on
 loopback (drills/stack.py) once for Parley and once for the floor (bench/floor.py, same
 gunicorn settings), drives every scenario with wrk (bench/wrk/requests.lua), measures SQL
-queries per read request, a worker's memory growth and the mail worker's drain rate against
-a bare smtplib loop, and prints the table and the targets as ratios with pass/fail.
+queries per read request, a worker's memory growth, the mail worker's drain rate against
+a bare smtplib loop and the webhook worker's against a bare httpx loop (bench/webhooks.py),
+and prints the table and the targets as ratios with pass/fail.
 
 Exits 1 when the suite itself is broken (a server does not start, a scenario sees errors or
 no requests, Parley and the floor disagree, the mail is not all delivered); a missed target
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import SECRET_KEY, database_url  # noqa: E402
+from bench.webhooks import webhook_drain  # noqa: E402
 from drills.stack import SmtpSink, Stack, free_port, wait_for  # noqa: E402
 
 PYTHON = sys.executable
@@ -68,13 +70,14 @@ class Mode:
     rss_requests: tuple[int, int]
     emails: int
     large: bool
+    webhooks: int = 0  # deliveries over the webhook rounds (bench/webhooks.py)
 
 
 ROUNDS = 4
 WARM_UP = Mode("warm-up", 2, 8, (0, 0), 0, False)
 MODES = {
-    "full": Mode("full", 20, 8, (1_000, 20_000), 10_000, True),
-    "smoke": Mode("smoke", 3, 8, (300, 3_000), 1_000, False),
+    "full": Mode("full", 20, 8, (1_000, 20_000), 10_000, True, webhooks=4_000),
+    "smoke": Mode("smoke", 3, 8, (300, 3_000), 1_000, False, webhooks=400),
 }
 
 
@@ -757,6 +760,7 @@ def report(
     mail: tuple[float, float],
     mode: Mode,
     moderation: dict[str, float],
+    webhooks: tuple[float, float, float],
 ) -> None:
     print()
     print(
@@ -854,6 +858,13 @@ def report(
         f"{moderation['post_ratio']:.2f} (check / checked post "
         f"{moderation['check_share']:.2f}) | | |"
     )
+    ratio = webhooks[0] / webhooks[1]
+    target(
+        f"webhook deliveries, worker / bare httpx ({mode.webhooks:,})",
+        f"{ratio:.2f} ({webhooks[0]:.0f} vs {webhooks[1]:.0f} per s, load {webhooks[2]:.1f})",
+        ">= 0.50",
+        ratio >= 0.5,
+    )
 
 
 def main() -> int:
@@ -904,12 +915,14 @@ def main() -> int:
         similar_memory = similar_rss("small")
         print("== moderation", flush=True)
         moderation = moderation_timing()
+        print("== webhooks", flush=True)
+        webhooks = (*webhook_drain(mode.webhooks), os.getloadavg()[0])
     except (BrokenSuite, subprocess.CalledProcessError, RuntimeError) as error:
         print(f"BROKEN: {error}", file=sys.stderr)
         return 1
     finally:
         sink.stop()
-    report(rows, queries, rss, mail, mode, moderation)
+    report(rows, queries, rss, mail, mode, moderation, webhooks)
     similar_report(rows, similar_memory, mode)
     broken = [r for r in rows if r.errors or not r.requests]
     print(f"\n(suite ran in {time.monotonic() - started:.0f} s)")
