@@ -261,6 +261,24 @@ class ConversationWorkflow(CONVERSATION_OPERATIONS.as_state_machine()):  # type:
 
     successes: ClassVar[Counter[str]] = Counter()
 
+    def before_call(self, case: Any) -> None:
+        # Until the run has opened a conversation of its own, a customer's post opens one (a
+        # type the fixture's conversation does not hold, no item): the links start from that
+        # 201, and a derandomized walk of generated bodies may not reach a valid one in its
+        # budget (with the webhook operations in the schema it did not; main's found one).
+        opened = ConversationWorkflow.successes["POST /users/conversations/"]
+        if case.operation.label == "POST /users/conversations/" and not opened:
+            body = case.body if isinstance(case.body, dict) else {}
+            text = body.get("message_content")
+            case.body = {
+                key: value
+                for key, value in _steered_body(case.path, body).items()
+                if key not in ("conversation", "item_id", "item_content")
+            } | {
+                "conversation_type": "message",
+                "message_content": text if isinstance(text, str) and text.strip() else "Hello",
+            }
+
     def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
         kwargs.pop("additional_checks", None)
         case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
