@@ -90,6 +90,13 @@ def message_append(
         moderation_status=ModerationStatus.PENDING if held else ModerationStatus.NONE,
     )
     if held:
+        # Staff's integrations hear of it now (API.md §10); the seller's only once staff
+        # approve it (`message_approve`).
+        webhook_event_emit(
+            event_type="message.held",
+            seller=locked.datasource_id,
+            data={"conversation": locked.pk, "message": message.pk},
+        )
         message.conversation = conversation
         return message
     changed = _state_after_message(locked, message)
@@ -470,6 +477,11 @@ def message_approve(*, message: Message) -> Message:
     message.conversation = conversation
     message_notify(message=message)
     question_vector_schedule(conversation)  # an approved answer may make a question visible
+    webhook_event_emit(  # the seller's integrations learn of it now, as of any new message
+        event_type="message.created",
+        seller=conversation.datasource_id,
+        data={"conversation": conversation.pk, "message": message.pk},
+    )
     transaction.on_commit(lambda: moderation_metrics.reviews.labels(decision="approved").inc())
     return message
 

@@ -4,6 +4,7 @@ signed for the right endpoint only (API.md §10)."""
 import json
 
 import pytest
+from constance import config
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
@@ -165,3 +166,54 @@ def test_conversation_read_is_ready_for_the_read_marks(
         "seller": seller.pk,
     }
     assert _events(receiver, endpoint.secret)[0][0] == "conversation.read"
+
+
+def test_a_held_message_emits_message_held_to_operators_and_message_created_once_approved(
+    endpoint,
+    loopback,
+    seller,
+    receiver,
+    logged_in,
+    user,
+    client,
+    django_capture_on_commit_callbacks,
+):
+    """Moderation's `hold` (API.md §9): staff's endpoints hear of the held message at once, the
+    seller's only when staff approve it."""
+    operator = services.webhook_endpoint_create(datasource=None, url=receiver.url + "/operator")
+    with django_capture_on_commit_callbacks(execute=True):
+        _open(logged_in, user, seller)
+    receiver.requests.clear()  # the opening's events: the first test
+    config.MODERATION_POLICY_MESSAGE = "hold"
+    conversation = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(
+            "/users/conversations/",
+            {
+                "conversation": conversation.pk,
+                "conversation_type": "message",
+                "user": user.pk,
+                "user_type": "registered",
+                "message_content": "Call me on 0532 123 45 67",
+                "datasource": seller.pk,
+                "content_type": "user",
+                "content_id": user.pk,
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    held = Message.objects.latest("id")
+    assert held.moderation_status == "pending"
+    expected = {"conversation": conversation.pk, "message": held.pk, "seller": seller.pk}
+    assert _events(receiver, operator.secret) == [("message.held", expected)]
+    assert [r.path for r in receiver.requests] == ["/hooks/operator"]
+
+    receiver.requests.clear()
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = client.post(
+            "/admin/conversations/heldmessage/",
+            {"action": "approve", "_selected_action": [held.pk]},
+        )
+    assert approved.status_code == 302
+    assert _events(receiver, endpoint.secret) == [("message.created", expected)]
