@@ -90,6 +90,7 @@ def message_notify(*, message: Message) -> OutgoingEmail | None:
             text_body=text_body,
             html_body=html_body,
             kind=kind,
+            about_user_id=customer.pk,
         )
     except ValidationError:
         # An address that is not one (imported seller data): the message still stands.

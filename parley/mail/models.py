@@ -1,6 +1,7 @@
 """The outbox: every e-mail Parley sends is first a row here, written in the transaction of the
 change that causes it, and then delivered by a task that can be retried at will."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -42,6 +43,14 @@ class OutgoingEmail(models.Model):
     )
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     request_id = models.CharField(max_length=64, blank=True)
+    about_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The customer the e-mail is about (erasure and export find it by this).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -54,11 +54,13 @@ def email_queue(
     kind: str = "",
     from_email: str | None = None,
     request_id: str = "",
+    about_user_id: int | None = None,
 ) -> OutgoingEmail:
     """Write an e-mail to the outbox in the caller's transaction; send it after the commit.
 
     Addresses with a control character or that are not valid are refused (ValidationError);
     control characters in the subject become spaces, so no field can add a header.
+    `about_user_id`: the customer the e-mail is about, for their export and erasure (§11).
     """
     recipients = [address_validate(address) for address in to]
     if not recipients:
@@ -87,6 +89,7 @@ def email_queue(
         status=EmailStatus.PENDING,
         next_attempt_at=timezone.now(),
         request_id=(request_id or get_guid() or "")[:64],
+        about_user_id=about_user_id,
     )
     email_dispatch_on_commit(email_id=email.pk)
     return email

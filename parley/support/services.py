@@ -119,4 +119,5 @@ def _contact_request_email_queue(contact_request: ContactRequest, *, request_id:
         attachments=attachments,
         kind="contact_us",
         request_id=request_id,
+        about_user_id=contact_request.user_id,
     )
