@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("parley.conversations.urls")),
     path("", include("parley.sellers.urls")),
     path("", include("parley.sellers.webhook_urls")),
+    path("", include("parley.privacy.urls")),
 ]

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django_guid.integrations import CeleryIntegration
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "parley.conversations",
     "parley.sellers",
     "parley.similar",
+    "parley.privacy",  # last: its admin adds the privacy actions to the users list
 ]
 
 MIDDLEWARE = [
@@ -288,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parley.webhooks.tasks.webhook_delivery_sweep",
         "schedule": PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS,
     },
+    # API.md §11: the retention rules and the expiry of privacy records, once a day.
+    "privacy-retention": {
+        "task": "parley.privacy.tasks.retention_apply",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Dynamic settings ---------------------------------------------------------------------
@@ -331,6 +338,22 @@ CONSTANCE_CONFIG = {
         )
         for kind in ("message", "question", "review")
     },
+    # Retention (API.md §11, docs/PRIVACY.md), applied by the daily job; 0 keeps for ever.
+    "RETENTION_CONTACT_REQUEST_DAYS": (
+        730,
+        "Contact requests older than this many days are deleted (0: kept).",
+        int,
+    ),
+    "RETENTION_ATTACHMENT_FILE_DAYS": (
+        365,
+        "Contact Us attachment files older than this many days are deleted (0: kept).",
+        int,
+    ),
+    "RETENTION_SENT_EMAIL_BODY_DAYS": (
+        30,
+        "Sent e-mails older than this many days lose their bodies (0: kept).",
+        int,
+    ),
 }
 
 # --- REST framework -----------------------------------------------------------------------
@@ -369,8 +392,10 @@ for _network in PARLEY_STOREFRONT_NETWORKS:
     except ValueError as _error:
         raise ImproperlyConfigured(f"PARLEY_STOREFRONT_NETWORKS: {_error}") from None
 
-# The endpoints the storefront proxies (API.md §3, §4, §6 orders; §7 unread joins here): they
-# never set a cookie, since the proxy folds several Set-Cookie headers into one broken cookie.
+# The endpoints the storefront proxies (API.md §3, §4, §6 orders, §11 export; §7 unread joins
+# here): they never set a cookie, since the proxy folds several Set-Cookie headers into one
+# broken cookie. The export is among them: the shopper's session is the storefront's cookie,
+# so the storefront's proxy is the only way a shopper reaches it.
 PARLEY_COOKIELESS_URL_NAMES = [
     "contact-us-subjects",
     "contact-us",
@@ -378,6 +403,7 @@ PARLEY_COOKIELESS_URL_NAMES = [
     "conversation-detail",
     "order-list",
     "order-detail",
+    "customer-export",
 ]
 
 REST_FRAMEWORK = {

@@ -23,6 +23,11 @@ EMBEDDED_PERIODIC_JOBS: dict[str, str] = {
     # retries webhook deliveries, and sends those a restart left behind
     "parley.webhooks.delivery.webhook_delivery_sweep": "PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS",
 }
+# Jobs that run less often: (dotted path, seconds between two calls). The daily privacy job
+# is called hourly and runs when its last run is old enough (so a restart does not skip it).
+EMBEDDED_SLOW_JOBS: list[tuple[str, float]] = [
+    ("parley.privacy.services.retention_apply_if_due", 3600),
+]
 
 
 def _run_forever(job: Callable[[], object], interval: float) -> None:
@@ -39,12 +44,15 @@ def _run_forever(job: Callable[[], object], interval: float) -> None:
 def start_embedded_workers() -> None:
     if settings.CELERY_BROKER_URL:
         return  # a real worker and beat do this job in production
-    for dotted, interval_setting in EMBEDDED_PERIODIC_JOBS.items():
+    jobs = [
+        (dotted, getattr(settings, setting)) for dotted, setting in EMBEDDED_PERIODIC_JOBS.items()
+    ]
+    for dotted, interval in [*jobs, *EMBEDDED_SLOW_JOBS]:
         module, _, name = dotted.rpartition(".")
         job = getattr(importlib.import_module(module), name)
         threading.Thread(
             target=_run_forever,
-            args=(job, getattr(settings, interval_setting)),
+            args=(job, interval),
             name=f"parley-{name}",
             daemon=True,
         ).start()
