@@ -10,18 +10,21 @@ from parley.catalog.models import DataSource, Order, OrderItem, Product, Product
 from parley.core.privacy import ErasureContext, Holder, holder_register, no_personal_data
 
 
+def _owned(user_id: int, email: str) -> Q:
+    """The account's orders, and guest orders placed with its address (another account's
+    order stays that account's, whatever address it was placed with)."""
+    return Q(user_id=user_id) | Q(user__isnull=True, email__iexact=email)
+
+
 def _orders(ctx: ErasureContext) -> QuerySet[Order]:
-    """The account's orders, and guest orders placed with its address."""
-    return Order.objects.filter(Q(user_id=ctx.user.pk) | Q(email__iexact=ctx.email)).exclude(
-        email=""
-    )
+    return Order.objects.filter(_owned(ctx.user.pk, ctx.email)).exclude(email="")
 
 
 def _orders_export(user: Any) -> list[dict[str, Any]]:
     """Two queries: the orders, then their items with product and seller."""
     items = OrderItem.objects.select_related("product", "datasource").order_by("id")
     orders = (
-        Order.objects.filter(Q(user_id=user.pk) | Q(email__iexact=user.email))
+        Order.objects.filter(_owned(user.pk, user.email))
         .prefetch_related(Prefetch("items", queryset=items))
         .order_by("-created_date", "-id")
     )

@@ -29,17 +29,22 @@ ERASED_FIELDS = {
 }
 
 
+def _owned(user_id: int, email: str) -> Q:
+    """The account's submissions, and those sent without logging in from its address (one
+    sent by another account stays that account's)."""
+    return Q(user_id=user_id) | Q(user__isnull=True, email__iexact=email)
+
+
 def _contact_requests(ctx: ErasureContext) -> QuerySet[ContactRequest]:
-    """The account's submissions, and those sent without logging in from its address."""
-    return ContactRequest.objects.filter(
-        Q(user_id=ctx.user.pk) | Q(email__iexact=ctx.email)
-    ).exclude(full_name="", email="", phone="", message="", file="", client_ip=None)
+    return ContactRequest.objects.filter(_owned(ctx.user.pk, ctx.email)).exclude(
+        full_name="", email="", phone="", message="", file="", client_ip=None
+    )
 
 
 def _contact_requests_export(user: Any) -> list[dict[str, Any]]:
     """One query: the submissions with their subject."""
     requests = (
-        ContactRequest.objects.filter(Q(user_id=user.pk) | Q(email__iexact=user.email))
+        ContactRequest.objects.filter(_owned(user.pk, user.email))
         .select_related("subject")
         .order_by("-created_date", "-id")
     )

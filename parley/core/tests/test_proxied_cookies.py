@@ -41,6 +41,7 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
         "conversation-detail": lambda path: client.get(path),
         "order-list": lambda path: client.get(path),
         "order-detail": lambda path: client.get(path),
+        "customer-export": lambda path: client.get(path),
         "_paths": {
             "contact-us-subjects": reverse("contact-us-subjects"),
             "contact-us": reverse("contact-us"),
@@ -49,6 +50,7 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
             "conversation-detail": reverse("conversation-detail", args=[conversation.pk]),
             "order-list": reverse("order-list"),
             "order-detail": reverse("order-detail", args=[order.pk]),
+            "customer-export": reverse("customer-export"),
         },
     }
 
@@ -61,6 +63,7 @@ PROXIED = [
     "conversation-detail",
     "order-list",
     "order-detail",
+    "customer-export",
 ]
 
 

@@ -70,6 +70,7 @@ ENDPOINTS: dict[str, Call] = {
     "schema": _get("/api/schema/"),
     "docs": _get("/api/docs/"),
     "admin": _get("/admin/"),
+    "customer_export": _get("/users/me/export/"),
 }
 
 # (method, route) -> the matrix row that calls it. The route is the resolver's, with its slash.
@@ -108,6 +109,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "metrics/"): "metrics",
     ("GET", "api/schema/"): "schema",
     ("GET", "api/docs/"): "docs",
+    ("GET", "users/me/export/"): "customer_export",
 }
 
 EVERYONE_200 = dict.fromkeys(PRINCIPALS, 200)
@@ -130,6 +132,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "login": EVERYONE_200,
     "logout": EVERYONE_200,
     "current_user": {
+        **dict.fromkeys(PRINCIPALS, 403),
+        "customer": 200,
+        "other_customer": 200,
+        "staff": 200,
+    },
+    # Session only: a seller's token is no login here.
+    "customer_export": {
         **dict.fromkeys(PRINCIPALS, 403),
         "customer": 200,
         "other_customer": 200,

@@ -79,6 +79,18 @@ def test_authorization_matrix(
             assert listed == []  # staff have no conversations of their own, and see no one's
     if expected == 200 and endpoint == "users_orders" and principal == "staff":
         assert response.json()["results"] == []  # staff have no orders, and see no one's
+    if expected == 200 and endpoint == "customer_export":
+        export = response.json()
+        me = {"customer": world.customer, "other_customer": world.other_customer}.get(
+            principal, staff
+        )
+        assert export["profile"]["email"] == me.email
+        owned = [conversation["id"] for conversation in export["conversations"]]
+        assert (world.conversation.pk in owned) == (principal == "customer")
+        numbers = {order["number"] for order in export["orders"]}
+        assert (world.order.number in numbers) == (principal == "customer")
+        # The other customer's order placed with the customer's address stays theirs.
+        assert len(numbers) == (0 if principal == "staff" else 1)
     if expected == 200 and endpoint == "current_user":
         me = {"customer": world.customer, "other_customer": world.other_customer}.get(
             principal, staff
