@@ -33,11 +33,10 @@ def personal_looking(model: type[models.Model]) -> set[str]:
     for field in model._meta.concrete_fields:
         if field.choices:
             continue  # one of a few fixed values, not free text
-        if isinstance(field, PERSONAL_TYPES) or (
-            isinstance(field, models.CharField) and PERSONAL_NAMES.search(field.name)
-        ):
-            found.add(field.name)
-        elif type(field) is models.DateField and "birth" in field.name:
+        free_text = isinstance(field, PERSONAL_TYPES)
+        named = isinstance(field, models.CharField) and PERSONAL_NAMES.search(field.name)
+        birthday = type(field) is models.DateField and "birth" in field.name
+        if free_text or named or birthday:
             found.add(field.name)
     return found
 
@@ -77,6 +76,9 @@ def test_the_walk_would_catch_a_new_model():
 
         class Meta:
             app_label = "privacy"
+
+        def __str__(self) -> str:
+            return self.customer_name
 
     try:
         assert personal_looking(Complaint) == {"customer_name", "details"}
