@@ -100,7 +100,7 @@ def test_the_export_matches_its_declared_schema(logged_in, user, routing, privat
     export = logged_in.get("/users/me/export/").json()
     serializer = CustomerExportSerializer()
     for section, field in serializer.fields.items():
-        child = getattr(field, "child", field)
+        child: Any = getattr(field, "child", field)
         rows = export[section] if isinstance(export[section], list) else [export[section]]
         assert rows, section
         for row in rows:
