@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 from constance import config
+from constance.admin import ConstanceForm, get_values
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.utils import timezone
 
+from parley.accounts.tests.factories import UserFactory
 from parley.core.background import EMBEDDED_SLOW_JOBS
 from parley.mail.models import EmailStatus, OutgoingEmail
 from parley.privacy import tasks
@@ -132,3 +135,19 @@ def test_the_daily_job_is_scheduled_in_both_modes():
     assert ("parley.privacy.services.retention_apply_if_due", 3600) in EMBEDDED_SLOW_JOBS
     record_id = tasks.retention_apply()
     assert PrivacyRecord.objects.get(pk=record_id).operation == "retention"
+
+
+def test_staff_change_the_retention_in_the_admin(private_media):
+    staff = Client()
+    staff.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    current = get_values()
+    version = ConstanceForm(initial=current).initial["version"]
+    response = staff.post(
+        "/admin/constance/config/",
+        {**current, "version": version, "RETENTION_CONTACT_REQUEST_DAYS": "7"},
+    )
+    assert response.status_code == 302
+    assert config.RETENTION_CONTACT_REQUEST_DAYS == 7
+    request = _contact_request(8, with_file=False)
+    retention_apply(now=NOW)
+    assert not ContactRequest.objects.filter(pk=request.pk).exists()
