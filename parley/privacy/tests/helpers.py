@@ -96,6 +96,23 @@ def history_build(client: Any, anonymous: Any, capture: Any, *, tag: str) -> His
         "message": f"Where is my order {tag} please",
     }
 
+    def write(kind: str, text: str, key: str = "", **fields: Any) -> Any:
+        """The customer writes through `POST /users/conversations/`."""
+        body = {
+            "conversation_type": kind,
+            "user": user.pk,
+            "user_type": "registered",
+            "message_content": text,
+            "datasource": seller.pk,
+            "content_type": "user",
+            "content_id": user.pk,
+            **fields,
+        }
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = client.post("/users/conversations/", body, format="json", **headers)
+        assert response.status_code == 201, response.content
+        return response.json()
+
     client.login_as(user)
     with capture(execute=True):  # sent: the outbox delivers after the commit
         response = client.post(
@@ -112,25 +129,15 @@ def history_build(client: Any, anonymous: Any, capture: Any, *, tag: str) -> His
             format="multipart",
         )
         assert response.status_code == 200, response.content
-        opened = client.post(
-            "/users/conversations/",
-            {
-                "conversation_type": "question",
-                "user": user.pk,
-                "user_type": "registered",
-                "message_content": texts["question"],
-                "datasource": seller.pk,
-                "content_type": "user",
-                "content_id": user.pk,
-                "is_public": True,
-                "subject": texts["subject"],
-                "item_content": "product",
-                "item_id": product.pk,
-            },
-            format="json",
+        opened = write(
+            "question",
+            texts["question"],
+            is_public=True,
+            subject=texts["subject"],
+            item_content="product",
+            item_id=product.pk,
         )
-        assert opened.status_code == 201, opened.content
-    conversation_id = opened.json()["id"]
+    conversation_id = opened["id"]
     answered = client.post(
         f"/seller/conversations/{conversation_id}/messages/",
         {"message_content": f"Yes, it fits up to 2 metres ({tag})"},
@@ -139,36 +146,8 @@ def history_build(client: Any, anonymous: Any, capture: Any, *, tag: str) -> His
     )
     assert answered.status_code == 201, answered.content
     # Pending: these e-mails are queued and never handed over (no commit callbacks run).
-    again = client.post(
-        "/users/conversations/",
-        {
-            "conversation_type": "question",
-            "user": user.pk,
-            "user_type": "registered",
-            "message_content": texts["again"],
-            "datasource": seller.pk,
-            "content_type": "user",
-            "content_id": user.pk,
-            "conversation": conversation_id,
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=f"again-{tag}",
-    )
-    assert again.status_code == 201, again.content
-    other = client.post(
-        "/users/conversations/",
-        {
-            "conversation_type": "message",
-            "user": user.pk,
-            "user_type": "registered",
-            "message_content": texts["message"],
-            "datasource": seller.pk,
-            "content_type": "user",
-            "content_id": user.pk,
-        },
-        format="json",
-    )
-    assert other.status_code == 201, other.content
+    write("question", texts["again"], conversation=conversation_id, key=f"again-{tag}")
+    write("message", texts["message"])
     anonymous.fetch_csrf()
     response = anonymous.post(
         "/users/contact-us/",
