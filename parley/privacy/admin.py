@@ -12,8 +12,8 @@ from parley.accounts.admin import UserAdmin
 from parley.accounts.models import User
 from parley.core.exceptions import ApplicationError
 from parley.privacy.models import PrivacyRecord
-from parley.privacy.selectors import customer_export
-from parley.privacy.services import Channel, customer_erase, customer_erasure_preview
+from parley.privacy.selectors import customer_erasure_preview, customer_export
+from parley.privacy.services import Channel, customer_erase
 
 ERASE_PERMISSION = "accounts.delete_user"
 

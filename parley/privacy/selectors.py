@@ -1,4 +1,5 @@
-"""Reads of personal data (API.md §11): the export, and finding the account a request names."""
+"""Reads of personal data (API.md §11): the export, the erasure's preview, and finding the
+account a request names."""
 
 from typing import Any
 
@@ -6,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
 from parley.core.exceptions import ApplicationError
-from parley.core.privacy import HOLDERS
+from parley.core.privacy import HOLDERS, ErasureContext
 from parley.core.validators import MAX_ID
 
 
@@ -30,3 +31,20 @@ def customer_find(identifier: str) -> User:
     if user is None:
         raise ApplicationError(_("No account with this id or e-mail address."))
     return user
+
+
+def customer_erasable_check(user: User) -> None:
+    """Staff accounts are not customers: erasing one would lock staff out of the back office."""
+    if user.is_staff or user.is_superuser:
+        raise ApplicationError(
+            _("Staff accounts are not erased as customers: remove their staff status first.")
+        )
+
+
+def customer_erasure_preview(*, user: User) -> dict[str, int]:
+    """What an erasure would change, section by section, and how many files it would delete."""
+    customer_erasable_check(user)
+    ctx = ErasureContext(user=user, email=user.email)
+    counts = {section: holder.count(ctx) for section, holder in HOLDERS.items()}
+    counts["files"] = sum(len(holder.files(ctx)) for holder in HOLDERS.values() if holder.files)
+    return counts

@@ -9,12 +9,11 @@ from constance import config
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from parley.accounts.models import User
-from parley.core.exceptions import ApplicationError
 from parley.core.privacy import HOLDERS, RETENTION_RULES, ErasureContext
 from parley.privacy.models import RECORD_KEPT_FOR, PrivacyOperation, PrivacyRecord
+from parley.privacy.selectors import customer_erasable_check, customer_erasure_preview
 
 logger = logging.getLogger(__name__)
 
@@ -36,27 +35,6 @@ class ErasureResult:
     record: PrivacyRecord | None  # None for a dry run
 
 
-def _erasable(user: User) -> None:
-    if user.is_staff or user.is_superuser:
-        raise ApplicationError(
-            _("Staff accounts are not erased as customers: remove their staff status first.")
-        )
-
-
-def customer_erasure_preview(*, user: User) -> dict[str, int]:
-    """What `customer_erase` would change, section by section (files: how many)."""
-    _erasable(user)
-    ctx = ErasureContext(user=user, email=user.email)
-    counts = {section: holder.count(ctx) for section, holder in HOLDERS.items()}
-    counts["files"] = _files_count(user)
-    return counts
-
-
-def _files_count(user: User) -> int:
-    ctx = ErasureContext(user=user, email=user.email)
-    return sum(len(holder.files(ctx)) for holder in HOLDERS.values() if holder.files)
-
-
 def customer_erase(
     *, user: User, performed_by: User | None = None, channel: str, dry_run: bool = False
 ) -> ErasureResult:
@@ -67,7 +45,7 @@ def customer_erase(
         return ErasureResult(
             customer_id=user.pk, counts=customer_erasure_preview(user=user), record=None
         )
-    _erasable(user)
+    customer_erasable_check(user)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         ctx = ErasureContext(user=locked, email=locked.email)
