@@ -321,7 +321,7 @@ CONSTANCE_ADDITIONAL_FIELDS = {
         },
     ],
 }
-CONSTANCE_CONFIG = {
+CONSTANCE_CONFIG: dict[str, tuple[Any, ...]] = {
     "CONTACT_US_EMAIL_TO": (
         '{"contact_us": "support@parley.localhost"}',
         "JSON object from operation key to one address or a list of addresses.",

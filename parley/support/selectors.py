@@ -33,7 +33,7 @@ def contact_us_email_routing() -> dict[str, list[str]]:
         return parse_email_routing(config.CONTACT_US_EMAIL_TO)
     except ValidationError:
         logger.error("CONTACT_US_EMAIL_TO is invalid; using the shipped default")
-        return parse_email_routing(str(settings.CONSTANCE_CONFIG["CONTACT_US_EMAIL_TO"][0]))
+        return parse_email_routing(settings.CONSTANCE_CONFIG["CONTACT_US_EMAIL_TO"][0])
 
 
 def contact_us_operation_keys() -> list[str]:
