@@ -34,7 +34,9 @@ def erased_email(user_id: int) -> str:
     return f"erased-{user_id}@erased.invalid"
 
 
-def _profile_export(user: User) -> dict[str, Any]:
+def _profile_export(user: User) -> dict[str, Any] | None:
+    if user.pk is None:
+        return None  # a guest has no account
     fresh = User.objects.get(pk=user.pk)
     return {
         "pk": fresh.pk,
@@ -56,6 +58,8 @@ def _profile_erase(ctx: ErasureContext) -> int:
     """The account can no longer log in (no usable password, inactive) and keeps no name,
     e-mail or phone. A new password hash also ends every session of it wherever sessions are
     kept: Django checks a session's hash of the password on each request (see `_sessions`)."""
+    if ctx.user.pk is None:
+        return 0  # a guest has no account
     user = User.objects.select_for_update().get(pk=ctx.user.pk)
     user.email = erased_email(user.pk)
     user.first_name = user.last_name = ""
@@ -85,21 +89,21 @@ holder_register(
                 "sms_allowed",
             )
         },
-        count=lambda ctx: 1,
+        count=lambda ctx: 0 if ctx.user.pk is None else 1,
         erase=_profile_erase,
         export=_profile_export,
     )
 )
 
 
-def _sessions(user_id: int) -> list[str]:
+def _sessions(user_id: int | None) -> list[str]:
     """The keys of the user's live sessions in the database (db and cached_db engines).
 
     A session's data is signed and encoded, so it is read one by one: an erasure is rare and
     the live sessions are bounded by their age. With the cache or signed-cookie engines the
     sessions cannot be listed; they end anyway, at their next request, because the account's
     password hash changed and it is inactive (`_profile_erase`)."""
-    if settings.SESSION_ENGINE not in DB_SESSION_ENGINES:
+    if user_id is None or settings.SESSION_ENGINE not in DB_SESSION_ENGINES:
         return []
     keys = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
@@ -131,12 +135,11 @@ holder_register(
 def _admin_log_entries(ctx: ErasureContext) -> QuerySet[LogEntry]:
     """Staff's admin history names objects by their text (`object_repr`): the account's is
     its e-mail, a contact request's the name and e-mail."""
-    user_type = ContentType.objects.get_for_model(User)
-    return LogEntry.objects.filter(
-        Q(content_type=user_type, object_id=str(ctx.user.pk))
-        | Q(object_repr__iexact=ctx.email)
-        | Q(object_repr__icontains=f"<{ctx.email}>")
-    ).exclude(object_repr=ERASED_REPR)
+    named = Q(object_repr__iexact=ctx.email) | Q(object_repr__icontains=f"<{ctx.email}>")
+    if ctx.user.pk is not None:
+        user_type = ContentType.objects.get_for_model(User)
+        named |= Q(content_type=user_type, object_id=str(ctx.user.pk))
+    return LogEntry.objects.filter(named).exclude(object_repr=ERASED_REPR)
 
 
 def _admin_log_erase(ctx: ErasureContext) -> int:

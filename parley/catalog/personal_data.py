@@ -10,10 +10,11 @@ from parley.catalog.models import DataSource, Order, OrderItem, Product, Product
 from parley.core.privacy import ErasureContext, Holder, holder_register, no_personal_data
 
 
-def _owned(user_id: int, email: str) -> Q:
+def _owned(user_id: int | None, email: str) -> Q:
     """The account's orders, and guest orders placed with its address (another account's
     order stays that account's, whatever address it was placed with)."""
-    return Q(user_id=user_id) | Q(user__isnull=True, email__iexact=email)
+    guest = Q(user__isnull=True, email__iexact=email)
+    return guest if user_id is None else Q(user_id=user_id) | guest
 
 
 def _orders(ctx: ErasureContext) -> QuerySet[Order]:

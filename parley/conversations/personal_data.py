@@ -19,6 +19,8 @@ def _erased_text() -> str:
 
 
 def _customer_messages(ctx: ErasureContext) -> QuerySet[Message]:
+    if ctx.user.pk is None:
+        return Message.objects.none()  # a guest has no conversations
     return Message.objects.filter(
         conversation__user_id=ctx.user.pk, content_type=WriterType.USER
     ).exclude(message_content=_erased_text())
@@ -27,6 +29,8 @@ def _customer_messages(ctx: ErasureContext) -> QuerySet[Message]:
 def _customer_subjects(ctx: ErasureContext) -> QuerySet[Conversation]:
     """Conversations whose subject the customer wrote (every subject is theirs: the customer
     opens a conversation), or that are still public."""
+    if ctx.user.pk is None:
+        return Conversation.objects.none()
     return (
         Conversation.objects.filter(user_id=ctx.user.pk)
         .filter((~Q(subject="") & Q(subject__isnull=False)) | Q(is_public=True))
@@ -37,6 +41,8 @@ def _customer_subjects(ctx: ErasureContext) -> QuerySet[Conversation]:
 def _conversations_export(user: Any) -> list[dict[str, Any]]:
     """Two queries: the conversations with their seller, then their messages. Hidden messages
     are the customer's too when they wrote them; a seller's hidden message is not theirs."""
+    if user.pk is None:
+        return []
     messages = Message.objects.filter(
         Q(is_hidden=False) | Q(content_type=WriterType.USER)
     ).order_by("created_date", "id")

@@ -9,6 +9,8 @@ from parley.core.privacy import ErasureContext, Holder, holder_register, no_pers
 
 
 def _idempotency_keys(ctx: ErasureContext) -> QuerySet[IdempotencyKey]:
+    if ctx.user.pk is None:
+        return IdempotencyKey.objects.none()  # a guest's keys are a cookie's: 24 hours
     return IdempotencyKey.objects.filter(scope=f"user:{ctx.user.pk}")
 
 

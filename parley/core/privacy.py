@@ -25,9 +25,20 @@ from django.utils.translation import gettext_lazy
 ERASED_TEXT = gettext_lazy("[deleted at the customer's request]")
 
 
+@dataclass(frozen=True)
+class Guest:
+    """Someone without an account, known only by the address they gave: a Contact Us message
+    sent without logging in, a guest order. Stands where an `accounts.User` would (`pk` None),
+    so that a guest's data is exported and erased by the same holders."""
+
+    email: str
+    pk: None = None
+
+
 @dataclass
 class ErasureContext:
-    """One erasure: the customer (an `accounts.User`), and what is to happen after the commit."""
+    """One erasure: the customer (an `accounts.User`, or a `Guest`), and what is to happen
+    after the commit. Holders find a guest's rows by the address alone."""
 
     user: Any
     email: str  # the address before erasure: anonymous rows are found by it

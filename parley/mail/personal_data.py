@@ -21,12 +21,13 @@ from parley.mail.models import EmailStatus, OutgoingEmail
 ERASED_ERROR = "Not sent: erased at the customer's request."
 
 
-def _about(user_id: int, email: str) -> Q:
+def _about(user_id: int | None, email: str) -> Q:
     """E-mails about the customer: linked to the account when queued (`about_user`), or
     addressed to them or with them as the reply address (a Contact Us message sent without
     logging in, e-mails queued before the link existed)."""
     quoted = f'"{email}"'  # as the JSON list holds it: not a longer address that ends alike
-    return Q(about_user_id=user_id) | Q(to__icontains=quoted) | Q(reply_to__icontains=quoted)
+    addressed = Q(to__icontains=quoted) | Q(reply_to__icontains=quoted)
+    return addressed if user_id is None else Q(about_user_id=user_id) | addressed
 
 
 def _emails(ctx: ErasureContext) -> QuerySet[OutgoingEmail]:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parley.accounts.models import User
-from parley.core.privacy import HOLDERS, RETENTION_RULES, ErasureContext
+from parley.core.privacy import HOLDERS, RETENTION_RULES, ErasureContext, Guest
 from parley.privacy.models import RECORD_KEPT_FOR, PrivacyOperation, PrivacyRecord
 from parley.privacy.selectors import customer_erasable_check, customer_erasure_preview
 
@@ -30,38 +30,44 @@ class Channel:
 
 @dataclass(frozen=True)
 class ErasureResult:
-    customer_id: int
+    customer_id: int | None  # None: a guest
     counts: dict[str, int]  # rows per section, and "files"
     record: PrivacyRecord | None  # None for a dry run
 
 
 def customer_erase(
-    *, user: User, performed_by: User | None = None, channel: str, dry_run: bool = False
+    *,
+    user: User | Guest,
+    performed_by: User | None = None,
+    channel: str,
+    dry_run: bool = False,
 ) -> ErasureResult:
-    """Erase what Parley holds about the customer, all of it in one transaction, and keep a
-    record that holds no personal data. The files it frees are deleted after the commit.
-    `dry_run`: only count (the preview), change nothing, record nothing."""
+    """Erase what Parley holds about the customer (an account, or a guest known by their
+    address), all of it in one transaction, and keep a record that holds no personal data.
+    The files it frees are deleted after the commit. `dry_run`: only count (the preview),
+    change nothing, record nothing."""
     if dry_run:
         return ErasureResult(
             customer_id=user.pk, counts=customer_erasure_preview(user=user), record=None
         )
     customer_erasable_check(user)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        ctx = ErasureContext(user=locked, email=locked.email)
+        if isinstance(user, User):
+            user = User.objects.select_for_update().get(pk=user.pk)
+        ctx = ErasureContext(user=user, email=user.email)
         counts = {section: holder.erase(ctx) for section, holder in HOLDERS.items()}
         counts["files"] = len(ctx.files)
         record = PrivacyRecord.objects.create(
             operation=PrivacyOperation.ERASURE,
             performed_by=performed_by,
             channel=channel,
-            customer_id=locked.pk,
+            customer_id=user.pk,
             counts=counts,
         )
         files = list(ctx.files)
         transaction.on_commit(lambda: files_delete(files))
-    user.refresh_from_db()
-    logger.info("privacy: account %s erased (%s), record %s", user.pk, channel, record.pk)
+    who = f"account {user.pk}" if user.pk else "a guest"
+    logger.info("privacy: %s erased (%s), record %s", who, channel, record.pk)
     return ErasureResult(customer_id=user.pk, counts=counts, record=record)
 
 

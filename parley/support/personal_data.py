@@ -29,10 +29,11 @@ ERASED_FIELDS = {
 }
 
 
-def _owned(user_id: int, email: str) -> Q:
+def _owned(user_id: int | None, email: str) -> Q:
     """The account's submissions, and those sent without logging in from its address (one
     sent by another account stays that account's)."""
-    return Q(user_id=user_id) | Q(user__isnull=True, email__iexact=email)
+    guest = Q(user__isnull=True, email__iexact=email)
+    return guest if user_id is None else Q(user_id=user_id) | guest
 
 
 def _contact_requests(ctx: ErasureContext) -> QuerySet[ContactRequest]:

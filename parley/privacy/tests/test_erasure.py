@@ -16,7 +16,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.core import privacy as registry
 from parley.privacy.models import PrivacyRecord
 from parley.privacy.services import Channel, customer_erase
-from parley.privacy.tests.helpers import history_build
+from parley.privacy.tests.helpers import database_find, history_build
 from parley.support.models import ContactRequest
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_a_dry_run_counts_and_changes_nothing(history, capsys, private_media):
 
 def test_the_command_names_the_account_by_id_or_email_and_refuses_others(history):
     with pytest.raises(CommandError, match="No account"):
-        call_command("erase_customer", "nobody@example.com")
+        call_command("erase_customer", "nobody")
     with pytest.raises(CommandError, match="No account"):
         call_command("erase_customer", "99999999999999999999999")
     staff = UserFactory.create(is_staff=True)
@@ -141,3 +141,33 @@ def test_the_record_holds_no_personal_data(history):
     }
     assert all(isinstance(count, int) for count in record["counts"].values())
     assert record["channel"] == "command line" and record["performed_by_id"] is None
+
+
+def test_a_guest_is_erased_by_address_and_no_account_is_touched(
+    history, private_media, capsys, django_capture_on_commit_callbacks, client_api
+):
+    """What was sent without an account, from an address no account has: erased by the
+    address alone. The customer of `history` wrote as a guest too, from their own address."""
+    guest = "walk.in@example.com"
+    anonymous = type(client_api)()
+    anonymous.fetch_csrf()
+    subject = ContactRequest.objects.first().subject  # type: ignore[union-attr]
+    body = {"subject": subject.pk, "full_name": "Walk In", "email": guest, "message": "hello"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert anonymous.post("/users/contact-us/", body, format="json").status_code == 200
+    accounts = list(User.objects.order_by("id").values())
+    others = list(ContactRequest.objects.exclude(email=guest).order_by("id").values())
+
+    call_command("export_customer", guest.upper())
+    export = capsys.readouterr().out
+    assert '"full_name": "Walk In"' in export and '"profile": null' in export
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_customer", guest)
+    assert f"Guest <{guest}>: changed" in capsys.readouterr().out
+
+    assert database_find(["Walk In", guest]) == []
+    assert list(User.objects.order_by("id").values()) == accounts
+    assert list(ContactRequest.objects.exclude(email="").order_by("id").values()) == others
+    record = PrivacyRecord.objects.get()
+    assert record.customer_id is None
+    assert record.counts["contact_requests"] == 1 and record.counts["profile"] == 0
