@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, OrderItemFactory, ProductFactory
 from parley.conversations import services as conversation_services
+from parley.conversations.models import Conversation
 from parley.core.models import IdempotencyKey
 from parley.sellers.tests.factories import token_issue
 from parley.support.constance_fields import parse_email_routing
@@ -116,15 +117,18 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     case.headers = headers
 
 
+OPENING_UNKNOWNS = ("conversation", "item_content", "item_id")
+
+
 def _steered_body(path: str, body: dict[str, Any]) -> dict[str, Any]:
     """The same body with the ids a real client would send, so that generated requests also
     get past the first validation and reach the services."""
     if path == "/users/conversations/":
         me = Identities.user.pk
+        # A new conversation about nothing in particular: a generated `conversation` or item
+        # is almost never one that exists (a link supplies `conversation` to append).
+        body = {key: value for key, value in body.items() if key not in OPENING_UNKNOWNS}
         return body | {
-            # A new conversation: the links lead from it to the appends, and a generated
-            # `conversation` id is almost never one of the caller's.
-            "conversation": None,
             "user": me,
             "content_id": me,
             "user_type": "registered",
@@ -260,6 +264,13 @@ class ConversationWorkflow(CONVERSATION_OPERATIONS.as_state_machine()):  # type:
     seller's read and answer; every answer validated as in the per-operation run."""
 
     successes: ClassVar[Counter[str]] = Counter()
+
+    def setup(self) -> None:
+        # Each scenario starts from the same world. Conversations an earlier scenario opened
+        # would make this one's opening POST a duplicate ("Conversation already exists"), so
+        # that only the first few scenarios could follow the links at all, and which ones did
+        # hung on hypothesis's fixed seed, which moves with any change to the schema.
+        Conversation.objects.exclude(pk=Identities.conversation_pk).delete()
 
     def before_call(self, case: Any) -> None:
         # Until the run has opened a conversation of its own, a customer's post opens one (a
