@@ -22,6 +22,7 @@ class History:
     conversation_id: int
     seller_key: str
     session_key: str
+    product_id: int
 
 
 def _texts(value: Any) -> list[str]:
@@ -167,6 +168,7 @@ def history_build(client: Any, anonymous: Any, capture: Any, *, tag: str) -> His
         conversation_id=conversation_id,
         seller_key=seller_key,
         session_key=client.cookies["osessionid"].value,
+        product_id=product.pk,
     )
 
 

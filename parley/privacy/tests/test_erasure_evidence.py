@@ -50,6 +50,8 @@ def test_an_erased_customer_is_nowhere_and_the_seller_still_reads_the_conversati
     assert IdempotencyKey.objects.filter(scope=f"user:{customer.user.pk}").exists()
     assert database_find(customer.needles)  # the search does find them before
     assert storage_find(private_media, customer.needles)
+    public = client_api.get(f"/products/{customer.product_id}/questions/").json()["results"]
+    assert [question["id"] for question in public] == [customer.conversation_id]
     other_before = _rows_of(other.user)
     other_files = storage_find(private_media, other.needles)
 
@@ -72,6 +74,8 @@ def test_an_erased_customer_is_nowhere_and_the_seller_still_reads_the_conversati
         PLACEHOLDER,
     ]
     assert Conversation.objects.get(pk=customer.conversation_id).is_public is False
+    public = client_api.get(f"/products/{customer.product_id}/questions/")
+    assert public.status_code == 200 and public.json()["results"] == []
     # The other customer: every row and file as before.
     assert _rows_of(other.user) == other_before
     assert storage_find(private_media, other.needles) == other_files
