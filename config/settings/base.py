@@ -354,6 +354,11 @@ CONSTANCE_CONFIG: dict[str, tuple[Any, ...]] = {
         "Sent e-mails older than this many days lose their bodies (0: kept).",
         int,
     ),
+    "RETENTION_WEBHOOK_DELIVERY_DAYS": (
+        30,
+        "Finished webhook deliveries older than this many days are deleted (0: kept).",
+        int,
+    ),
 }
 
 # --- REST framework -----------------------------------------------------------------------

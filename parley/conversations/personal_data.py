@@ -8,8 +8,14 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
-from parley.conversations.models import Conversation, Message, WriterType
-from parley.core.privacy import ERASED_TEXT, ErasureContext, Holder, holder_register
+from parley.conversations.models import Conversation, HeldMessage, Message, WriterType
+from parley.core.privacy import (
+    ERASED_TEXT,
+    ErasureContext,
+    Holder,
+    holder_register,
+    no_personal_data,
+)
 
 
 def _erased_text() -> str:
@@ -105,4 +111,8 @@ holder_register(
         erase=_conversations_erase,
         export=_conversations_export,
     )
+)
+no_personal_data(
+    HeldMessage,
+    "a proxy of Message (the moderation queue): its rows are the messages erased above",
 )

@@ -87,9 +87,28 @@ class EmailExportSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(allow_null=True)
 
 
+class RefusedMessageExportSerializer(serializers.Serializer):
+    conversation_type = serializers.CharField()
+    kinds = serializers.CharField(help_text="The kinds of contact detail found; no text is kept.")
+    created_at = serializers.DateTimeField()
+
+
+class SenderFlagExportSerializer(serializers.Serializer):
+    blocks = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    throttled_until = serializers.DateTimeField()
+    is_reviewed = serializers.BooleanField()
+
+
+class ModerationExportSerializer(serializers.Serializer):
+    refused_messages = RefusedMessageExportSerializer(many=True)
+    sender_flags = SenderFlagExportSerializer(many=True)
+
+
 class CustomerExportSerializer(serializers.Serializer):
     profile = ProfileExportSerializer()
     orders = OrderExportSerializer(many=True)
     contact_requests = ContactRequestExportSerializer(many=True)
     conversations = ConversationExportSerializer(many=True)
     emails = EmailExportSerializer(many=True)
+    moderation = ModerationExportSerializer()

@@ -114,7 +114,7 @@ def test_the_export_reads_in_a_fixed_number_of_queries(
     _history(user, size)
     # The session and its user (2), the profile (1), orders and their items (2), contact
     # requests (1), conversations and their messages (2), e-mails (1).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = logged_in.get("/users/me/export/")
     assert response.status_code == 200
     assert len(response.json()["conversations"]) == size

@@ -112,3 +112,4 @@ def test_the_retention_defaults_are_those_of_the_contract():
     assert defaults["RETENTION_CONTACT_REQUEST_DAYS"] == 730
     assert defaults["RETENTION_ATTACHMENT_FILE_DAYS"] == 365
     assert defaults["RETENTION_SENT_EMAIL_BODY_DAYS"] == 30
+    assert defaults["RETENTION_WEBHOOK_DELIVERY_DAYS"] == 30

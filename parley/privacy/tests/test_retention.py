@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from parley.accounts.tests.factories import UserFactory
+from parley.catalog.tests.factories import DataSourceFactory
 from parley.core.background import EMBEDDED_SLOW_JOBS
 from parley.mail.models import EmailStatus, OutgoingEmail
 from parley.privacy import tasks
@@ -23,6 +24,7 @@ from parley.privacy.models import PrivacyOperation, PrivacyRecord
 from parley.privacy.services import retention_apply, retention_apply_if_due
 from parley.support.models import ContactRequest
 from parley.support.tests.factories import ContactSubjectFactory
+from parley.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -67,12 +69,31 @@ def _files(root: Path) -> set[str]:
     return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 
+def _delivery(days_old: int, status: str = DeliveryStatus.DELIVERED) -> WebhookDelivery:
+    endpoint = WebhookEndpoint.objects.create(
+        datasource=DataSourceFactory.create(), url="https://hooks.example/x", secret="whsec_x"
+    )
+    created = NOW - timedelta(days=days_old)
+    event = WebhookEvent.objects.create(
+        message_id=f"msg_{days_old}_{status}",
+        event_type="message.created",
+        body="{}",
+        created_at=created,
+    )
+    delivered = created if status == DeliveryStatus.DELIVERED else None
+    return WebhookDelivery.objects.create(
+        event=event, endpoint=endpoint, status=status, created_at=created, delivered_at=delivered
+    )
+
+
 def test_the_defaults_delete_what_is_past_its_time(
     private_media, django_capture_on_commit_callbacks
 ):
     expired, old_file, recent = _contact_request(731), _contact_request(366), _contact_request(10)
     plain = _contact_request(800, with_file=False)
     old_sent, recent_sent, old_pending = _email(31), _email(29), _email(40, EmailStatus.PENDING)
+    old_delivery, recent_delivery = _delivery(31), _delivery(29)
+    retrying = _delivery(40, DeliveryStatus.PENDING)  # still being retried: not a log yet
 
     with django_capture_on_commit_callbacks(execute=True):
         record = retention_apply(now=NOW)
@@ -86,12 +107,16 @@ def test_the_defaults_delete_what_is_past_its_time(
     assert _files(private_media) == {Path(recent.file).name}
     bodies = dict(OutgoingEmail.objects.values_list("pk", "text_body"))
     assert bodies == {old_sent.pk: "", recent_sent.pk: "body 29", old_pending.pk: "body 40"}
+    deliveries = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert deliveries == {recent_delivery.pk, retrying.pk}
+    assert not WebhookEvent.objects.filter(pk=old_delivery.event_id).exists()
     assert record.operation == PrivacyOperation.RETENTION
     assert record.channel == "daily job"
     assert record.counts == {
         "contact_requests": 2,
         "contact_request_files": 1,
         "sent_email_bodies": 1,
+        "webhook_delivery_logs": 1,
         "files": 2,
         "privacy_records": 0,
     }
