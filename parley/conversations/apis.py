@@ -32,7 +32,12 @@ from parley.conversations.serializers import (
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     PublicQuestionSerializer,
+    ReadInputSerializer,
+    ReadReceiptsOutputSerializer,
+    ReadStateOutputSerializer,
     SimilarQuestionSerializer,
+    UnreadSummaryOutputSerializer,
+    read_state_render,
 )
 from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
@@ -349,3 +354,93 @@ class ProductQuestionSimilarApi(APIView):
         query.is_valid(raise_exception=True)
         questions = pages.public_question_similar_render(product, query.validated_data["q"])
         return Response({"results": questions})
+
+
+# --- Read marks (API.md §7): the customer's side ---------------------------------------------
+
+
+def customer_id(request: Request) -> int:
+    """The logged-in customer's id (the views require a login)."""
+    assert isinstance(request.user, User)
+    return request.user.pk
+
+
+class ConversationUnreadSummaryApi(APIView):
+    """The storefront's message badge: read from the kept counts, one query."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
+
+    @extend_schema(
+        responses={
+            200: UnreadSummaryOutputSerializer,
+            403: OpenApiResponse(description="Not logged in"),
+        },
+        summary="The logged-in user's unread conversations and messages",
+    )
+    def get(self, request: Request) -> Response:
+        summary = pages.unread_summary(column="user_id", owner_id=customer_id(request))
+        return Response(pages.unread_summary_render(summary))
+
+
+class ConversationReadApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: ReadReceiptsOutputSerializer,
+            403: OpenApiResponse(description="Not logged in"),
+            404: OpenApiResponse(description="Not one of the user's conversations"),
+        },
+        summary="Read receipts: the user's and the seller's read marks",
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        own, other = services.read_receipts_get(
+            party=WriterType.USER,
+            owner_id=customer_id(request),
+            conversation_id=path_id(conversation_id),
+        )
+        return Response({"last_read_message_id": own, "counterparty_last_read_message_id": other})
+
+    @extend_schema(
+        request=ReadInputSerializer,
+        responses={
+            200: ReadStateOutputSerializer,
+            400: OpenApiResponse(description="Not a visible message of this conversation"),
+            403: OpenApiResponse(description="Not logged in, or CSRF failed"),
+            404: OpenApiResponse(description="Not one of the user's conversations"),
+        },
+        summary="Mark the conversation read up to a message (default: the newest)",
+    )
+    def post(self, request: Request, conversation_id: str) -> Response:
+        pk = path_id(conversation_id)
+        serializer = ReadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        state = services.conversation_read(
+            party=WriterType.USER,
+            owner_id=customer_id(request),
+            conversation_id=pk,
+            last_read_message_id=serializer.validated_data.get("last_read_message_id"),
+        )
+        return Response(read_state_render(state))
+
+
+class ConversationMarkUnreadApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReadStateOutputSerializer,
+            403: OpenApiResponse(description="Not logged in, or CSRF failed"),
+            404: OpenApiResponse(description="Not one of the user's conversations"),
+        },
+        summary="Mark the seller's newest message unread again",
+    )
+    def post(self, request: Request, conversation_id: str) -> Response:
+        state = services.conversation_unread(
+            party=WriterType.USER,
+            owner_id=customer_id(request),
+            conversation_id=path_id(conversation_id),
+        )
+        return Response(read_state_render(state))

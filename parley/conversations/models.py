@@ -83,6 +83,17 @@ class Conversation(models.Model):
     modified_date = models.DateTimeField(
         auto_now=True, help_text="Any change: a message, a moderation, an edit."
     )
+    # Read marks (API.md §7): the id of the newest message each party has read; NULL before
+    # it read anything. A message is unread for a party when it is visible, written by the
+    # other party and newer than the mark. The counts follow from the marks and are kept here,
+    # changed in the transaction of every message, hide, read and unread (services), so a
+    # list and the storefront's badge read them without counting messages.
+    customer_last_read_message_id = models.BigIntegerField(null=True, blank=True)
+    seller_last_read_message_id = models.BigIntegerField(null=True, blank=True)
+    customer_unread_count = models.PositiveIntegerField(default=0)
+    seller_unread_count = models.PositiveIntegerField(default=0)
+    # The seller put it away in the inbox; a new customer message brings it back.
+    seller_archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = CONVERSATION_ORDERING
@@ -143,6 +154,20 @@ class Conversation(models.Model):
             models.Index(
                 fields=("item_content", "item_id", "conversation_type", "modified_date"),
                 name="conv_item_modified",
+            ),
+            # The storefront's badge (`GET /users/conversations/unread/`) and the seller's
+            # unread tab walk only the conversations with something unread.
+            models.Index(
+                F("user"),
+                *CONVERSATION_ORDERING,
+                name="conv_user_unread_activity",
+                condition=Q(customer_unread_count__gt=0),
+            ),
+            models.Index(
+                F("datasource"),
+                *CONVERSATION_ORDERING,
+                name="conv_seller_unread_activity",
+                condition=Q(seller_unread_count__gt=0),
             ),
         ]
 

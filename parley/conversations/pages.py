@@ -1,6 +1,9 @@
 """A page of conversations, read and rendered in one place: the customer's list and detail,
-the seller's list and detail (`parley.sellers.selectors` only narrows them to the seller), and
-a product's public questions.
+the seller's list and detail (`parley.sellers.selectors` only narrows them to the seller; the
+seller's objects add the two keys of API.md §7), a product's public questions, and the unread
+summaries behind the storefront's badge and the seller's (`unread_summary`, from the counts
+kept on each conversation). The seller inbox's web pages read their items here too
+(`item_objects_fetch`).
 
 A page is read as tuples (`values_list`): each conversation joined to its user and seller in
 one row of `ROW_COLUMNS`; then the visible messages and the items of the whole page, at most
@@ -17,10 +20,10 @@ to `USER_COLUMNS` and to the declared serializer.
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
@@ -53,6 +56,9 @@ CONVERSATION_COLUMNS = (
     "subject",
     "last_message_date",
     "is_public",
+    # The seller's objects add these two (API.md §7); the customer's keep exactly §4's keys.
+    "seller_unread_count",
+    "customer_last_read_message_id",
 )
 USER_COLUMNS = ("id", "first_name", "last_name", "gender", "email", "phone")
 DATASOURCE_COLUMNS = (
@@ -127,6 +133,8 @@ def _positions(columns: tuple[str, ...], *names: str) -> list[int]:
     SUBJECT,
     LAST_MESSAGE_DATE,
     IS_PUBLIC,
+    SELLER_UNREAD_COUNT,
+    CUSTOMER_LAST_READ,
     USER_ID,
     DATASOURCE_ID,
 ) = _positions(
@@ -139,6 +147,8 @@ def _positions(columns: tuple[str, ...], *names: str) -> list[int]:
     "subject",
     "last_message_date",
     "is_public",
+    "seller_unread_count",
+    "customer_last_read_message_id",
     "user__id",
     "datasource__id",
 )
@@ -302,11 +312,12 @@ def conversation_get_for_user(user: Any, conversation_id: int) -> dict[str, Any]
 
 def conversation_get(*, column: str, owner_id: int, conversation_id: int) -> dict[str, Any]:
     """The conversation, rendered, if `column` (`user_id`, `datasource_id`) names its owner;
-    404 otherwise (whether it is someone else's or does not exist)."""
+    404 otherwise (whether it is someone else's or does not exist). The seller's object
+    (`datasource_id`) carries the seller's keys of API.md §7."""
     rows = _owned_one.rows(owner_id, conversation_id, column=column)
     if not rows:
         raise Http404("No Conversation matches the given query.")
-    return conversation_page_render(rows)[0]
+    return conversation_page_render(rows, seller=column == "datasource_id")[0]
 
 
 @compiled_query
@@ -463,9 +474,12 @@ def conversation_rows_render(
     page: list[tuple[Any, ...]],
     messages: dict[int, list[tuple[Any, ...]]],
     items: dict[tuple[str, int], Any],
+    *,
+    seller: bool = False,
 ) -> list[dict[str, Any]]:
     """The conversation objects of API.md §4 for a page and what `conversation_rows_fetch`
-    read for it; what `ConversationOutputSerializer` declares, key for key."""
+    read for it; what `ConversationOutputSerializer` declares, key for key. With `seller`,
+    the seller's object: `SellerConversationOutputSerializer`, §4's keys and §7's two."""
     _datetime = datetime_renderer()
     users: dict[int, dict[str, Any]] = {}
     datasources: dict[int, dict[str, Any]] = {}
@@ -508,13 +522,83 @@ def conversation_rows_render(
                 "datasource": datasource,
             }
         )
+        if seller:
+            answer[-1]["unread_count"] = row[SELLER_UNREAD_COUNT]
+            answer[-1]["customer_last_read_message_id"] = row[CUSTOMER_LAST_READ]
     return answer
 
 
-def conversation_page_render(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """A page of rows of `ROW_COLUMNS` as the API answers it (list and detail, customer and
-    seller)."""
-    return conversation_rows_render(*conversation_rows_fetch(rows))
+def conversation_page_render(
+    rows: Iterable[tuple[Any, ...]], *, seller: bool = False
+) -> list[dict[str, Any]]:
+    """A page of rows of `ROW_COLUMNS` as the API answers it (list and detail, customer and,
+    with `seller`, the seller's)."""
+    return conversation_rows_render(*conversation_rows_fetch(rows), seller=seller)
+
+
+def seller_conversation_page_render(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The seller's list page (`paginated_response` takes a one-argument renderer)."""
+    return conversation_page_render(rows, seller=True)
+
+
+# --- Unread counts (API.md §7) ---------------------------------------------------------------
+
+UNREAD_MAP_LIMIT = 100
+UNREAD_COUNT_COLUMN = {"user_id": "customer_unread_count", "datasource_id": "seller_unread_count"}
+
+
+class UnreadSummary(NamedTuple):
+    total_conversations: int
+    total_messages: int
+    # By conversation id, at most UNREAD_MAP_LIMIT, newest activity first.
+    conversations: dict[int, int]
+    has_more: bool
+
+
+@compiled_query
+def _unread_newest(owner_id: int, *, column: str) -> QuerySet[Conversation]:
+    count = UNREAD_COUNT_COLUMN[column]
+    # The partial index conv_*_unread_activity holds exactly these rows, in this order.
+    return (
+        Conversation.objects.filter(**{column: owner_id, f"{count}__gt": 0})
+        .order_by(*CONVERSATION_ORDERING)
+        .values_list("id", count)[: UNREAD_MAP_LIMIT + 1]
+    )
+
+
+@compiled_query
+def _unread_totals(owner_id: int, *, column: str) -> QuerySet[Conversation]:
+    count = UNREAD_COUNT_COLUMN[column]
+    return (
+        Conversation.objects.filter(**{column: owner_id, f"{count}__gt": 0})
+        .order_by()
+        .values(column)
+        .annotate(conversations=Count("id"), messages=Sum(count))
+        .values_list("conversations", "messages")
+    )
+
+
+def unread_summary(*, column: str, owner_id: int) -> UnreadSummary:
+    """The owner's (`user_id` or `datasource_id`) unread conversations, from the kept counts:
+    one query, and a second for the totals only when there are more than the map holds."""
+    rows = _unread_newest.rows(owner_id, column=column)
+    has_more = len(rows) > UNREAD_MAP_LIMIT
+    rows = rows[:UNREAD_MAP_LIMIT]
+    conversations = dict(rows)
+    if not has_more:
+        return UnreadSummary(len(rows), sum(conversations.values()), conversations, False)
+    totals = _unread_totals.rows(owner_id, column=column)
+    return UnreadSummary(totals[0][0], int(totals[0][1]), conversations, True)
+
+
+def unread_summary_render(summary: UnreadSummary) -> dict[str, Any]:
+    """`UnreadSummaryOutputSerializer`'s object (map keys are strings in JSON)."""
+    return {
+        "total_conversations": summary.total_conversations,
+        "total_messages": summary.total_messages,
+        "conversations": {str(key): value for key, value in summary.conversations.items()},
+        "has_more": summary.has_more,
+    }
 
 
 # --- A product's public questions -----------------------------------------------------------

@@ -20,7 +20,7 @@ from parley.conversations.models import (
 )
 
 # Filters that the customer and the seller listings share; each value is already validated
-# (see `ConversationFilterSerializer`). The seller's listing adds `updated_since`.
+# (see `ConversationFilterSerializer`). The seller's listing adds `updated_since` and `unread`.
 SHARED_FILTERS = ("conversation_type", "is_answered", "item_content", "item_id", "datasource")
 
 
@@ -52,6 +52,9 @@ def conversation_queryset_filter(
     if filters.get("updated_since") is not None:
         # Any change at or after that time: `modified_date` moves with every one of them.
         lookups["modified_date__gte"] = filters["updated_since"]
+    if filters.get("unread") is not None:
+        # The seller's unread count (API.md §7); the customer's listing has no such filter.
+        lookups["seller_unread_count__gt" if filters["unread"] else "seller_unread_count"] = 0
     return queryset.filter(**lookups)
 
 

@@ -7,7 +7,7 @@ filters (`ConversationFilterSerializer`) are the one input serializer here.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -100,11 +100,19 @@ class ConversationOutputSerializer(serializers.Serializer):
     datasource = DataSourceOutputSerializer()
 
 
+class SellerConversationOutputSerializer(ConversationOutputSerializer):
+    """The seller's conversation object: §4's, with the seller's unread count and the
+    customer's read mark (API.md §7)."""
+
+    unread_count = serializers.IntegerField(source="seller_unread_count")
+    customer_last_read_message_id = serializers.IntegerField(allow_null=True)
+
+
 class ConversationFilterSerializer(SchemaPrecision, serializers.Serializer):
     """The listing filters. A value of the wrong form is a 400 naming the filter; an empty
     value means the filter is not given; unknown parameters are ignored."""
 
-    absent_when_empty = (
+    absent_when_empty: ClassVar[tuple[str, ...]] = (  # the seller's listing has its own
         "conversation_type",
         "is_answered",
         "item_content",
@@ -198,3 +206,43 @@ class SimilarQuestionSerializer(PublicQuestionSerializer):
 
     class Meta(PublicQuestionSerializer.Meta):
         fields = (*PublicQuestionSerializer.Meta.fields, "score")
+
+
+# --- Read marks (API.md §7), the same for the customer and the seller ---------------------------
+
+
+class ReadInputSerializer(serializers.Serializer):
+    last_read_message_id = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A visible message of the conversation; default (absent or null): the newest.",
+    )
+
+
+class ReadStateOutputSerializer(serializers.Serializer):
+    conversation = serializers.IntegerField()
+    last_read_message_id = serializers.IntegerField(allow_null=True)
+    unread_count = serializers.IntegerField()
+
+
+class ReadReceiptsOutputSerializer(serializers.Serializer):
+    last_read_message_id = serializers.IntegerField(allow_null=True)
+    counterparty_last_read_message_id = serializers.IntegerField(allow_null=True)
+
+
+class UnreadSummaryOutputSerializer(serializers.Serializer):
+    total_conversations = serializers.IntegerField()
+    total_messages = serializers.IntegerField()
+    conversations = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Unread messages by conversation id; at most 100, newest activity first.",
+    )
+    has_more = serializers.BooleanField()
+
+
+def read_state_render(state: Any) -> dict[str, Any]:
+    return {
+        "conversation": state.conversation_id,
+        "last_read_message_id": state.last_read_message_id,
+        "unread_count": state.unread_count,
+    }

@@ -2,10 +2,13 @@
 these functions; the database constraints behind them decide every race."""
 
 import functools
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,151 @@ class ConversationAlreadyExists(ListedError):
 
     def __init__(self) -> None:
         super().__init__("Conversation already exists")
+
+
+# --- Read marks (API.md §7) -------------------------------------------------------------------
+# Each party's mark and unread count, by the party that reads: the customer reads the seller's
+# messages and the seller the customer's.
+MARK_FIELD = {
+    WriterType.USER: "customer_last_read_message_id",
+    WriterType.DATASOURCE: "seller_last_read_message_id",
+}
+COUNT_FIELD = {
+    WriterType.USER: "customer_unread_count",
+    WriterType.DATASOURCE: "seller_unread_count",
+}
+OTHER_PARTY = {WriterType.USER: WriterType.DATASOURCE, WriterType.DATASOURCE: WriterType.USER}
+OWNER_COLUMN = {WriterType.USER: "user_id", WriterType.DATASOURCE: "datasource_id"}
+
+
+def unread_count_expression(party: str) -> Coalesce:
+    """The party's unread messages of the outer conversation, counted from the messages: the
+    oracle of the kept counts, and how a data migration or a repair computes them."""
+    counted = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"),
+            content_type=OTHER_PARTY[WriterType(party)],
+            is_hidden=False,
+            id__gt=Coalesce(OuterRef(MARK_FIELD[WriterType(party)]), Value(0)),
+        )
+        .order_by()
+        .values("conversation")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
+def conversation_unread_recount(*, conversation_ids: list[int] | None = None) -> int:
+    """Set both unread counts from the messages and the marks (all conversations, or these);
+    the number of conversations updated. The services keep the counts without it."""
+    conversations = Conversation.objects.all()
+    if conversation_ids is not None:
+        conversations = conversations.filter(pk__in=conversation_ids)
+    return conversations.update(
+        customer_unread_count=unread_count_expression(WriterType.USER),
+        seller_unread_count=unread_count_expression(WriterType.DATASOURCE),
+    )
+
+
+@dataclass(frozen=True)
+class ReadState:
+    """A party's read mark and unread count after a read or an unread."""
+
+    conversation_id: int
+    last_read_message_id: int | None
+    unread_count: int
+
+
+def _conversation_lock_for(party: str, owner_id: int, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(pk=conversation_id, **{OWNER_COLUMN[WriterType(party)]: owner_id})
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No Conversation matches the given query.")
+    return conversation
+
+
+def _mark_set(conversation: Conversation, party: str, mark: int | None) -> ReadState:
+    """Move the party's mark, and count its unread messages again (one query each)."""
+    party = WriterType(party)
+    mark_field, count_field = MARK_FIELD[party], COUNT_FIELD[party]
+    count = Message.objects.filter(
+        conversation=conversation,
+        content_type=OTHER_PARTY[party],
+        is_hidden=False,
+        id__gt=mark or 0,
+    ).count()
+    if getattr(conversation, mark_field) != mark or getattr(conversation, count_field) != count:
+        # modified_date stays: a read is not a change the other side's `updated_since` wants.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            **{mark_field: mark, count_field: count}
+        )
+        setattr(conversation, mark_field, mark)
+        setattr(conversation, count_field, count)
+    return ReadState(conversation.pk, mark, count)
+
+
+@transaction.atomic
+def conversation_read(
+    *, party: str, owner_id: int, conversation_id: int, last_read_message_id: int | None = None
+) -> ReadState:
+    """The party has read up to this message (default: the newest visible one). The mark only
+    moves forward; a message that is not a visible one of this conversation is refused.
+    `owner_id` is the customer's user id or the seller's id: another's conversation is 404."""
+    conversation = _conversation_lock_for(party, owner_id, conversation_id)
+    visible = Message.objects.filter(conversation=conversation, is_hidden=False)
+    if last_read_message_id is None:
+        target = visible.order_by("-id").values_list("id", flat=True).first()
+    else:
+        target = visible.filter(pk=last_read_message_id).values_list("id", flat=True).first()
+        if target is None:
+            raise ApplicationError(
+                _("No message with this id in this conversation."), field="last_read_message_id"
+            )
+    mark = getattr(conversation, MARK_FIELD[WriterType(party)])
+    if target is not None and (mark is None or target > mark):
+        mark = target
+    return _mark_set(conversation, party, mark)
+
+
+@transaction.atomic
+def conversation_unread(*, party: str, owner_id: int, conversation_id: int) -> ReadState:
+    """Mark the conversation unread for the party: the mark moves back to the visible message
+    just before the other party's newest one (NULL when there is none), so that message is
+    unread again. A mark already further back stays; no message of the other party, no change.
+    """
+    conversation = _conversation_lock_for(party, owner_id, conversation_id)
+    visible = Message.objects.filter(conversation=conversation, is_hidden=False)
+    newest_other = (
+        visible.filter(content_type=OTHER_PARTY[WriterType(party)])
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    mark = getattr(conversation, MARK_FIELD[WriterType(party)])
+    if newest_other is not None:
+        before = (
+            visible.filter(id__lt=newest_other).order_by("-id").values_list("id", flat=True).first()
+        )
+        if mark is None or before is None or before < mark:
+            mark = before
+    return _mark_set(conversation, party, mark)
+
+
+def read_receipts_get(*, party: str, owner_id: int, conversation_id: int) -> tuple[int | None, ...]:
+    """(the party's mark, the other party's mark); 404 for another's conversation."""
+    party = WriterType(party)
+    found = (
+        Conversation.objects.filter(pk=conversation_id, **{OWNER_COLUMN[party]: owner_id})
+        .values_list(MARK_FIELD[party], MARK_FIELD[OTHER_PARTY[party]])
+        .first()
+    )
+    if found is None:
+        raise Http404("No Conversation matches the given query.")
+    return found
 
 
 def _state_after_message(conversation: Conversation, message: Message) -> list[str]:
@@ -100,6 +248,16 @@ def message_append(
         message.conversation = conversation
         return message
     changed = _state_after_message(locked, message)
+    # Writing moves the writer's own mark to the message: everything before it has been seen.
+    writer = WriterType(content_type)
+    reader = OTHER_PARTY[writer]
+    setattr(locked, MARK_FIELD[writer], message.pk)
+    setattr(locked, COUNT_FIELD[writer], 0)
+    setattr(locked, COUNT_FIELD[reader], getattr(locked, COUNT_FIELD[reader]) + 1)
+    changed += [MARK_FIELD[writer], COUNT_FIELD[writer], COUNT_FIELD[reader]]
+    if writer == WriterType.USER and locked.seller_archived_at is not None:
+        locked.seller_archived_at = None  # the customer wrote again: back in the inbox
+        changed.append("seller_archived_at")
     locked.save(update_fields=changed)
     # The other side's e-mail, queued in this transaction (parley.conversations.notifications).
     message_notify(message=message)
@@ -334,15 +492,24 @@ def _conversation_state_recompute(conversation: Conversation) -> None:
     conversation.save(update_fields=_state_after_message(conversation, newest))
 
 
+def _unread_follow_visibility(conversation: Conversation, message: Message) -> None:
+    """A message became hidden or visible again: its reader's count is counted again (one
+    query; moderation is rare, and a recount cannot drift)."""
+    reader = OTHER_PARTY[WriterType(message.content_type)]
+    _mark_set(conversation, reader, getattr(conversation, MARK_FIELD[reader]))
+
+
 @transaction.atomic
 def message_hide(*, message: Message, hidden_by: User | None) -> Message:
     """Moderation: the message disappears from every API answer. `is_answered` and
-    `last_message_date` are recomputed from the visible messages; `modified_date` moves."""
+    `last_message_date` are recomputed from the visible messages; `modified_date` moves;
+    the reader's unread count drops if the message was unread."""
     conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
     message.is_hidden = True
     message.hidden_by = hidden_by
     message.hidden_at = timezone.now()
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+    _unread_follow_visibility(conversation, message)
     _conversation_state_recompute(conversation)
     question_vector_schedule(conversation)  # its text or its visibility may have changed
     webhook_event_emit(
@@ -363,6 +530,7 @@ def message_unhide(*, message: Message) -> Message:
     message.hidden_by = None
     message.hidden_at = None
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at"])
+    _unread_follow_visibility(conversation, message)
     _conversation_state_recompute(conversation)
     question_vector_schedule(conversation)
     return message
@@ -474,6 +642,7 @@ def message_approve(*, message: Message) -> Message:
     message.moderation_status = ModerationStatus.APPROVED
     message.save(update_fields=["is_hidden", "hidden_by", "hidden_at", "moderation_status"])
     _conversation_state_recompute(conversation)
+    _unread_follow_visibility(conversation, message)  # now visible: unread for its reader
     message.conversation = conversation
     message_notify(message=message)
     question_vector_schedule(conversation)  # an approved answer may make a question visible
@@ -499,3 +668,12 @@ def message_reject(*, message: Message, rejected_by: User | None) -> Message:
     Conversation.objects.filter(pk=message.conversation_id).update(modified_date=timezone.now())
     transaction.on_commit(lambda: moderation_metrics.reviews.labels(decision="rejected").inc())
     return message
+
+
+@transaction.atomic
+def conversation_archive(*, datasource_id: int, conversation_id: int, archived: bool) -> None:
+    """The seller puts the conversation away in its inbox, or brings it back (404 for
+    another seller's). A new customer message brings it back by itself (`message_append`)."""
+    conversation = _conversation_lock_for(WriterType.DATASOURCE, datasource_id, conversation_id)
+    conversation.seller_archived_at = timezone.now() if archived else None
+    conversation.save(update_fields=["seller_archived_at"])

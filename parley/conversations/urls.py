@@ -5,6 +5,22 @@ urlpatterns = [
     *optional_slash(
         "users/conversations/", apis.ConversationListCreateApi.as_view(), "conversation-list"
     ),
+    # Before the detail route, whose `<str:...>` would take "unread" as an id.
+    *optional_slash(
+        "users/conversations/unread/",
+        apis.ConversationUnreadSummaryApi.as_view(),
+        "conversation-unread-summary",
+    ),
+    *optional_slash(
+        "users/conversations/<str:conversation_id>/read/",
+        apis.ConversationReadApi.as_view(),
+        "conversation-read",
+    ),
+    *optional_slash(
+        "users/conversations/<str:conversation_id>/unread/",
+        apis.ConversationMarkUnreadApi.as_view(),
+        "conversation-unread",
+    ),
     *optional_slash(
         "users/conversations/<str:conversation_id>/",
         apis.ConversationDetailApi.as_view(),

@@ -13,11 +13,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.conversations import pages
-from parley.conversations.models import MESSAGE_MAX_LENGTH
+from parley.conversations import services as conversation_services
+from parley.conversations.models import MESSAGE_MAX_LENGTH, WriterType
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
-    ConversationOutputSerializer,
     MessageOutputSerializer,
+    ReadInputSerializer,
+    ReadReceiptsOutputSerializer,
+    ReadStateOutputSerializer,
+    SellerConversationOutputSerializer,
+    UnreadSummaryOutputSerializer,
+    read_state_render,
 )
 from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
@@ -41,6 +47,12 @@ class SellerConversationFilterSerializer(ConversationFilterSerializer):
         "item_content",
         "item_id",
         "updated_since",
+        "unread",
+    )
+    unread = serializers.BooleanField(
+        required=False,
+        help_text="true: conversations with a customer message the seller has not read; "
+        "false: the others.",
     )
     updated_since = serializers.DateTimeField(
         required=False,
@@ -70,7 +82,7 @@ class SellerConversationListApi(SellerApiMixin, APIView):
     @extend_schema(
         parameters=[SellerConversationFilterSerializer],
         responses={
-            200: ConversationOutputSerializer(many=True),
+            200: SellerConversationOutputSerializer(many=True),
             400: OpenApiResponse(description="A filter of the wrong form, named"),
         },
         summary="The seller's conversations, newest activity first",
@@ -81,7 +93,9 @@ class SellerConversationListApi(SellerApiMixin, APIView):
         conversations = selectors.conversation_list_for_seller(
             request_seller(request), filters.validated_data
         )
-        return paginated_response(request, self, conversations, pages.conversation_page_render)
+        return paginated_response(
+            request, self, conversations, pages.seller_conversation_page_render
+        )
 
 
 class SellerConversationDetailApi(SellerApiMixin, APIView):
@@ -91,7 +105,7 @@ class SellerConversationDetailApi(SellerApiMixin, APIView):
 
     @extend_schema(
         responses={
-            200: ConversationOutputSerializer,
+            200: SellerConversationOutputSerializer,
             404: OpenApiResponse(description="Not one of the seller's conversations"),
         },
         summary="One of the seller's conversations",
@@ -138,6 +152,7 @@ class SellerStatsApi(SellerApiMixin, APIView):
         oldest_unanswered_since = serializers.DateTimeField(allow_null=True)
         median_first_response_seconds_30d = serializers.FloatField(allow_null=True)
         answered_within_24h_ratio_30d = serializers.FloatField(allow_null=True)
+        unread_conversations = serializers.IntegerField()
 
     @extend_schema(
         responses={200: SellerStatsSerializer},
@@ -146,3 +161,74 @@ class SellerStatsApi(SellerApiMixin, APIView):
     def get(self, request: Request) -> Response:
         stats = selectors.seller_stats(request_seller(request), now=timezone.now())
         return Response(self.SellerStatsSerializer(stats).data)
+
+
+# --- Read marks (API.md §7): the seller's side -----------------------------------------------
+
+
+class SellerUnreadSummaryApi(SellerApiMixin, APIView):
+    renderer_classes = [OrjsonRenderer]
+
+    @extend_schema(
+        responses={200: UnreadSummaryOutputSerializer},
+        summary="The seller's unread conversations and messages",
+    )
+    def get(self, request: Request) -> Response:
+        summary = pages.unread_summary(column="datasource_id", owner_id=request_seller(request).pk)
+        return Response(pages.unread_summary_render(summary))
+
+
+class SellerConversationReadApi(SellerApiMixin, APIView):
+    @extend_schema(
+        responses={
+            200: ReadReceiptsOutputSerializer,
+            404: OpenApiResponse(description="Not one of the seller's conversations"),
+        },
+        summary="Read receipts: the seller's and the customer's read marks",
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        own, other = conversation_services.read_receipts_get(
+            party=WriterType.DATASOURCE,
+            owner_id=request_seller(request).pk,
+            conversation_id=path_id(conversation_id),
+        )
+        return Response({"last_read_message_id": own, "counterparty_last_read_message_id": other})
+
+    @extend_schema(
+        request=ReadInputSerializer,
+        responses={
+            200: ReadStateOutputSerializer,
+            400: OpenApiResponse(description="Not a visible message of this conversation"),
+            404: OpenApiResponse(description="Not one of the seller's conversations"),
+        },
+        summary="Mark the conversation read up to a message (default: the newest)",
+    )
+    def post(self, request: Request, conversation_id: str) -> Response:
+        pk = path_id(conversation_id)
+        serializer = ReadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        state = conversation_services.conversation_read(
+            party=WriterType.DATASOURCE,
+            owner_id=request_seller(request).pk,
+            conversation_id=pk,
+            last_read_message_id=serializer.validated_data.get("last_read_message_id"),
+        )
+        return Response(read_state_render(state))
+
+
+class SellerConversationMarkUnreadApi(SellerApiMixin, APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReadStateOutputSerializer,
+            404: OpenApiResponse(description="Not one of the seller's conversations"),
+        },
+        summary="Mark the customer's newest message unread again",
+    )
+    def post(self, request: Request, conversation_id: str) -> Response:
+        state = conversation_services.conversation_unread(
+            party=WriterType.DATASOURCE,
+            owner_id=request_seller(request).pk,
+            conversation_id=path_id(conversation_id),
+        )
+        return Response(read_state_render(state))

@@ -52,7 +52,8 @@ def conversation_list_for_seller(
     `pages.conversation_page_render`.
 
     `updated_since` keeps the conversations with any change (a message, a moderation, an
-    edit) at or after that time: `modified_date` moves with every one of them."""
+    edit) at or after that time: `modified_date` moves with every one of them; `unread`
+    (API.md §7) keeps the ones with (true) or without (false) a message unread by the seller."""
     filters = dict(filters or {})
     filters.pop("datasource", None)  # a seller sees its own conversations only
     return pages.conversation_page_query("datasource_id", datasource.pk, filters)
@@ -75,6 +76,7 @@ class SellerStats:
     oldest_unanswered_since: datetime | None
     median_first_response_seconds_30d: float | None
     answered_within_24h_ratio_30d: float | None
+    unread_conversations: int
 
 
 def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversation]:
@@ -106,7 +108,7 @@ def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversati
 
 
 def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
-    """See docs/sellers.md, "Stats", for the exact definitions. Three queries: one for the
+    """See docs/sellers.md, "Stats", for the exact definitions. Four queries: one for the
     unanswered figures, one counting the window, one reading at most two middle values."""
     # COUNT of the expression counts its non-null values: the conversations really waiting.
     # (Filtering on it instead would make PostgreSQL evaluate the subqueries twice.)
@@ -150,4 +152,7 @@ def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
         oldest_unanswered_since=waiting["oldest"],
         median_first_response_seconds_30d=median,
         answered_within_24h_ratio_30d=round(window["in_time"] / decided, 4) if decided else None,
+        unread_conversations=Conversation.objects.filter(
+            datasource=datasource, seller_unread_count__gt=0
+        ).count(),
     )

@@ -8,6 +8,7 @@ from parley.accounts.models import UserType
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations.models import Conversation, ConversationType, Message, WriterType
+from parley.conversations.services import conversation_unread_recount
 
 
 class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
@@ -66,5 +67,14 @@ def conversation_build(
     conversation.is_answered = messages[-1][0] == WriterType.DATASOURCE
     conversation.last_message_date = messages[-1][1]
     conversation.first_response_date = min(seller_times) if seller_times else None
+    # Each side has read up to its own newest message (writing moves the writer's mark).
+    for writer, mark in (
+        (WriterType.USER, "customer_last_read_message_id"),
+        (WriterType.DATASOURCE, "seller_last_read_message_id"),
+    ):
+        newest = conversation.message_set.filter(content_type=writer).order_by("-id").first()
+        setattr(conversation, mark, newest.pk if newest else None)
     conversation.save()
+    conversation_unread_recount(conversation_ids=[conversation.pk])
+    conversation.refresh_from_db()
     return conversation

@@ -15,6 +15,7 @@ from parley.conversations.selectors import message_queryset_visible
 from parley.conversations.serializers import (
     ConversationOutputSerializer,
     PublicQuestionSerializer,
+    SellerConversationOutputSerializer,
 )
 
 
@@ -53,6 +54,13 @@ def conversation_declared(conversation: Conversation) -> dict[str, Any]:
     """What `ConversationOutputSerializer`'s declarations render for the conversation, through
     model instances and DRF's fields: what the API's answer must equal."""
     return dict(ConversationOutputSerializer(with_what_the_serializers_read(conversation)).data)
+
+
+def seller_conversation_declared(conversation: Conversation) -> dict[str, Any]:
+    """What `SellerConversationOutputSerializer` renders: the seller's object of API.md §7."""
+    return dict(
+        SellerConversationOutputSerializer(with_what_the_serializers_read(conversation)).data
+    )
 
 
 def public_question_declared(conversation: Conversation) -> dict[str, Any]:

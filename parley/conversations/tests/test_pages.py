@@ -12,9 +12,18 @@ from parley.catalog.tests.factories import (
     ProductImageFactory,
 )
 from parley.conversations import pages
-from parley.conversations.serializers import ConversationOutputSerializer, PublicQuestionSerializer
+from parley.conversations.models import Conversation
+from parley.conversations.serializers import (
+    ConversationOutputSerializer,
+    PublicQuestionSerializer,
+    SellerConversationOutputSerializer,
+)
 from parley.conversations.tests.factories import ConversationFactory, MessageFactory
-from parley.conversations.tests.helpers import conversation_declared, public_question_declared
+from parley.conversations.tests.helpers import (
+    conversation_declared,
+    public_question_declared,
+    seller_conversation_declared,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +95,33 @@ def test_a_page_renders_what_the_declarations_describe(user):
     with timezone.override("Europe/Istanbul"):
         review = pages.conversation_get_for_user(user, conversations[2].pk)
     assert review["last_message_date"] == "2026-03-04T08:06:07.891011+03:00"
+
+
+def test_the_sellers_page_adds_the_two_keys_of_the_declared_seller_object(user):
+    seller = DataSourceFactory.create()
+    conversations = [
+        ConversationFactory.create(user=user, datasource=seller, conversation_type=kind)
+        for kind in ("message", "question")
+    ]
+    for conversation in conversations:
+        MessageFactory.create(conversation=conversation)
+    Conversation.objects.filter(pk=conversations[1].pk).update(
+        seller_unread_count=3, customer_last_read_message_id=77
+    )
+    newest_first = sorted(conversations, key=lambda c: (c.last_message_date, c.pk), reverse=True)
+    query = pages.conversation_page_query("datasource_id", seller.pk)
+    rendered = pages.seller_conversation_page_render(query[0:100])
+    assert rendered == [seller_conversation_declared(c) for c in newest_first]
+    assert [list(answer) for answer in rendered] == [
+        list(SellerConversationOutputSerializer().fields)
+    ] * 2
+    one = pages.conversation_get(
+        column="datasource_id", owner_id=seller.pk, conversation_id=conversations[1].pk
+    )
+    assert (one["unread_count"], one["customer_last_read_message_id"]) == (3, 77)
+    # The customer's object keeps exactly §4's keys.
+    mine = pages.conversation_get_for_user(user, conversations[1].pk)
+    assert list(mine) == list(ConversationOutputSerializer().fields)
 
 
 def test_public_questions_render_what_the_declarations_describe():

@@ -244,6 +244,38 @@ def seller_webhook_retry(client: Any, world: World) -> Any:
     return client.post(f"/seller/webhooks/{world.webhook.pk}/deliveries/{world.delivery.pk}/retry/")
 
 
+def users_unread(client: Any, world: World) -> Any:
+    return client.get("/users/conversations/unread/")
+
+
+def users_receipts(client: Any, world: World) -> Any:
+    return client.get(f"/users/conversations/{world.conversation.pk}/read/")
+
+
+def users_read(client: Any, world: World) -> Any:
+    return client.post(f"/users/conversations/{world.conversation.pk}/read/", {}, format="json")
+
+
+def users_mark_unread(client: Any, world: World) -> Any:
+    return client.post(f"/users/conversations/{world.conversation.pk}/unread/")
+
+
+def seller_unread(client: Any, world: World) -> Any:
+    return client.get("/seller/conversations/unread/")
+
+
+def seller_receipts(client: Any, world: World) -> Any:
+    return client.get(f"/seller/conversations/{world.conversation.pk}/read/")
+
+
+def seller_read(client: Any, world: World) -> Any:
+    return client.post(f"/seller/conversations/{world.conversation.pk}/read/", {}, format="json")
+
+
+def seller_mark_unread(client: Any, world: World) -> Any:
+    return client.post(f"/seller/conversations/{world.conversation.pk}/unread/")
+
+
 ENDPOINTS: dict[str, Call] = {
     "users_list": users_list,
     "users_detail": users_detail,
@@ -263,6 +295,14 @@ ENDPOINTS: dict[str, Call] = {
     "seller_webhook_rotate": seller_webhook_rotate,
     "seller_webhook_deliveries": seller_webhook_deliveries,
     "seller_webhook_retry": seller_webhook_retry,
+    "users_unread": users_unread,
+    "users_receipts": users_receipts,
+    "users_read": users_read,
+    "users_mark_unread": users_mark_unread,
+    "seller_unread": seller_unread,
+    "seller_receipts": seller_receipts,
+    "seller_read": seller_read,
+    "seller_mark_unread": seller_mark_unread,
 }
 _NOT_A_CUSTOMER = {"anonymous": 403, "seller": 403, "other_seller": 403}
 _NOT_A_CUSTOMER |= {"revoked_token": 403, "malformed_token": 403}
@@ -287,5 +327,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "seller_webhook_rotate": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_webhook_deliveries": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_webhook_retry": {**_NOT_A_SELLER, "seller": 202, "other_seller": 404},
+    "users_unread": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 200},
+    "users_receipts": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
+    "users_read": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
+    "users_mark_unread": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
+    "seller_unread": {**_NOT_A_SELLER, "seller": 200, "other_seller": 200},
+    "seller_receipts": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_read": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "seller_mark_unread": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
 }
 CASES = [(endpoint, principal) for endpoint in ENDPOINTS for principal in PRINCIPALS]

@@ -67,6 +67,15 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
         ]
     if endpoint == "seller_webhook_deliveries" and expected == 200:
         assert [d["id"] for d in response.json()["results"]] == [world.delivery.pk]
+    if endpoint in ("users_unread", "seller_unread") and expected == 200:
+        # Only sellers have something unread here (their customer's opening message), and
+        # each caller sees its own conversations only.
+        unread = response.json()["conversations"]
+        if endpoint == "users_unread":
+            assert unread == {}
+        else:
+            own = world.seller if principal == "seller" else world.other_seller
+            assert unread == {str(Conversation.objects.get(datasource=own).pk): 1}
     if endpoint == "seller_stats" and expected == 200:
         own = world.seller if principal == "seller" else world.other_seller
         waiting = Message.objects.get(conversation__datasource=own).created_date

@@ -16,7 +16,7 @@ from parley.catalog.tests.factories import (
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, ItemContent, Message
 from parley.conversations.tests.factories import conversation_build
-from parley.conversations.tests.helpers import conversation_declared
+from parley.conversations.tests.helpers import seller_conversation_declared
 from parley.sellers.models import SellerToken
 from parley.sellers.tests.factories import token_header, token_issue
 
@@ -39,7 +39,9 @@ def auth(seller) -> dict[str, Any]:
 
 
 def _rendered(conversation: Conversation) -> dict[str, Any]:
-    return conversation_declared(conversation)
+    """The seller's object: the customer API's, with the seller's unread count and the
+    customer's read mark (API.md §7)."""
+    return seller_conversation_declared(conversation)
 
 
 # --- Listing ---------------------------------------------------------------------------------
@@ -84,6 +86,8 @@ def test_list_shows_the_conversation_object_of_the_contract(client_api, seller, 
         "is_public",
         "item_content",
         "datasource",
+        "unread_count",
+        "customer_last_read_message_id",
     }
     assert result["id"] == conversation.pk
     assert result["is_answered"] is True

@@ -52,6 +52,8 @@ def test_stats_follow_their_definitions(seller):
         median_first_response_seconds_30d=7200.0,
         # decided: the 2 h, 30 h, 1 h answers and the 3-day wait; in time: 2 h and 1 h
         answered_within_24h_ratio_30d=0.5,
+        # the three conversations with customer messages after the seller's own last one
+        unread_conversations=3,
     )
 
 
@@ -68,6 +70,7 @@ def test_a_seller_without_conversations_has_nulls():
         oldest_unanswered_since=None,
         median_first_response_seconds_30d=None,
         answered_within_24h_ratio_30d=None,
+        unread_conversations=0,
     )
 
 
@@ -98,7 +101,7 @@ def test_stats_endpoint_answers_the_sellers_figures(
     token, key = token_issue(seller)
     token.last_used = timezone.now()
     token.save()
-    with django_assert_num_queries(1 + 3):  # the token, then the three of seller_stats
+    with django_assert_num_queries(1 + 4):  # the token, then the four of seller_stats
         response = client_api.get("/seller/conversations/stats", **token_header(key))
     assert response.status_code == 200
     assert response.json() == {
@@ -106,4 +109,5 @@ def test_stats_endpoint_answers_the_sellers_figures(
         "oldest_unanswered_since": "2026-11-24T12:00:00Z",
         "median_first_response_seconds_30d": 7200.0,
         "answered_within_24h_ratio_30d": 0.5,
+        "unread_conversations": 3,
     }
