@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "constance",
     "django_prometheus",
     "django_guid",
+    "django_htmx",
     "parley.core",
     "parley.ops",
     "parley.accounts",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "parley.core.middleware.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -457,6 +459,12 @@ PARLEY_CONVERSATION_MAX_MESSAGES = env.int("PARLEY_CONVERSATION_MAX_MESSAGES", d
 # a CDN or the storefront may serve it this many seconds before asking again (a moderation or
 # a new answer shows within it).
 PARLEY_PUBLIC_QUESTIONS_MAX_AGE = env.int("PARLEY_PUBLIC_QUESTIONS_MAX_AGE", default=60)
+# Where people reach this service: links in e-mails (the seller's link to the inbox thread).
+PARLEY_PUBLIC_URL = env.str("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The seller inbox's pages ask for changes this often (seconds).
+PARLEY_INBOX_REFRESH_SECONDS = env.int("PARLEY_INBOX_REFRESH_SECONDS", default=10)
+# Pages clicked into frames are refused (the inbox and the admin): Django's default, stated.
+X_FRAME_OPTIONS = "DENY"
 
 # --- Similar questions (docs/SIMILAR.md) ------------------------------------------------------
 # The sentence-embedding model, by name (parley.similar.embeddings.MODELS), or "none".

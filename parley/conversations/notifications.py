@@ -74,6 +74,8 @@ def message_notify(*, message: Message) -> OutgoingEmail | None:
             "customer": customer,
             "item": item,
             "kind_word": kind_word,
+            # The thread in the seller inbox; the customer's e-mail carries no link to it.
+            "inbox_url": f"{settings.PARLEY_PUBLIC_URL}/seller/inbox/{conversation.pk}/",
         }
         if to_seller:
             template, kind = "conversations/email/message_to_seller", KIND_TO_SELLER

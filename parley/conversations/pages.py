@@ -391,26 +391,36 @@ def _messages_by_conversation(conversation_ids: list[int]) -> dict[int, list[tup
     return messages
 
 
+# An item as a conversation names it: `(item_content, item_id)`.
+ItemKey = tuple[str | None, int | None]
+
+
 def conversation_rows_fetch(
     rows: Iterable[tuple[Any, ...]],
-) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]], dict[tuple[str, int], Any]]:
+) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]], dict[ItemKey, Any]]:
     """Everything a page of rows shows besides the rows: the visible messages by conversation
-    (one query) and the rendered items by `(item_content, item_id)` (none for a page without
-    items, one for a page of products only, two with order items)."""
+    (one query) and the rendered items (`item_objects_fetch`)."""
     page = list(rows)
     if not page:
         return page, {}, {}
     messages = _messages_by_conversation([row[ID] for row in page])
+    items = item_objects_fetch((row[ITEM_CONTENT], row[ITEM_ID]) for row in page)
+    return page, messages, items
 
+
+def item_objects_fetch(keys: Iterable[ItemKey]) -> dict[ItemKey, Any]:
+    """The `item_object`s that `(item_content, item_id)` pairs name, rendered as the API shows
+    them, by pair; a pair naming nothing is absent. No query without items, one for products
+    only, two with order items (the seller inbox reads its pages' items here too)."""
     product_kind, orderitem_kind = ItemContent.PRODUCT.value, ItemContent.ORDERITEM.value
     product_ids: set[int] = set()
     orderitem_ids: set[int] = set()
-    for row in page:
-        if row[ITEM_ID] is not None:
-            if row[ITEM_CONTENT] == product_kind:
-                product_ids.add(row[ITEM_ID])
-            elif row[ITEM_CONTENT] == orderitem_kind:
-                orderitem_ids.add(row[ITEM_ID])
+    for item_content, item_id in keys:
+        if item_id is not None:
+            if item_content == product_kind:
+                product_ids.add(item_id)
+            elif item_content == orderitem_kind:
+                orderitem_ids.add(item_id)
     order_items = _order_items_of.rows(sorted(orderitem_ids)) if orderitem_ids else []
     product_ids.update(item[ORDER_ITEM_PRODUCT] for item in order_items)
 
@@ -436,7 +446,7 @@ def conversation_rows_fetch(
                         "width": row[IMAGE_WIDTH],
                     }
                 )
-    items: dict[tuple[str, int], Any] = {
+    items: dict[ItemKey, Any] = {
         (product_kind, product_id): product for product_id, product in products.items()
     }
     for item in order_items:
@@ -446,7 +456,7 @@ def conversation_rows_fetch(
             "order_number": item[ORDER_ITEM_NUMBER],
             "product": products[item[ORDER_ITEM_PRODUCT]],
         }
-    return page, messages, items
+    return items
 
 
 # --- Rendering a page of conversations ------------------------------------------------------
@@ -473,7 +483,7 @@ def datetime_renderer() -> Callable[[Any], str | None]:
 def conversation_rows_render(
     page: list[tuple[Any, ...]],
     messages: dict[int, list[tuple[Any, ...]]],
-    items: dict[tuple[str, int], Any],
+    items: dict[ItemKey, Any],
     *,
     seller: bool = False,
 ) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from parley.sellers import services
-from parley.sellers.models import SellerToken
+from parley.sellers.models import SavedReply, SellerMembership, SellerToken
 
 
 @admin.register(SellerToken)
@@ -51,3 +51,22 @@ class SellerTokenAdmin(admin.ModelAdmin):
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[SellerToken]) -> None:
         revoked = services.seller_tokens_revoke(tokens=queryset)
         self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(SellerMembership)
+class SellerMembershipAdmin(admin.ModelAdmin):
+    """Who works in which seller's inbox (`manage.py seller_member_add` does the same)."""
+
+    list_display = ("user", "datasource", "role", "created_date")
+    list_select_related = ("user", "datasource")
+    list_filter = ("role",)
+    search_fields = ("user__email", "datasource__name", "datasource__title")
+    raw_id_fields = ("user", "datasource")
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "datasource", "created_date")
+    list_select_related = ("datasource",)
+    search_fields = ("title", "body", "datasource__name")
+    raw_id_fields = ("datasource",)

@@ -1,6 +1,9 @@
-"""Seller API tokens: several per seller so a key can be rotated without downtime."""
+"""Seller API tokens (several per seller, so a key can be rotated without downtime), the
+people who work in the seller inbox, and their saved replies."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from parley.catalog.models import DataSource
 
@@ -34,3 +37,58 @@ class SellerToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class SellerRole(models.TextChoices):
+    """What a member may do in the seller inbox: both answer; owners also keep the saved
+    replies."""
+
+    OWNER = "owner", _("Owner")
+    AGENT = "agent", _("Agent")
+
+
+class SellerMembership(models.Model):
+    """A person who works for a seller in the web inbox (`/seller/inbox/`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_memberships"
+    )
+    datasource = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="memberships", verbose_name="seller"
+    )
+    role = models.CharField(max_length=16, choices=SellerRole.choices, default=SellerRole.AGENT)
+    created_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("datasource_id", "user_id")
+        verbose_name = "seller inbox member"
+        constraints = [
+            models.UniqueConstraint(fields=("user", "datasource"), name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=SellerRole.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.datasource}"
+
+
+class SavedReply(models.Model):
+    """A text a seller's members insert into the reply box instead of typing it again."""
+
+    datasource = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="saved_replies", verbose_name="seller"
+    )
+    title = models.CharField(max_length=100)
+    body = models.CharField(max_length=5000)
+    created_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("datasource_id", "title", "id")
+        verbose_name_plural = "saved replies"
+        constraints = [
+            models.UniqueConstraint(fields=("datasource", "title"), name="saved_reply_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

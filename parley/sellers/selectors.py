@@ -1,9 +1,10 @@
 """Reads of the seller side: tokens, the seller's conversations and their figures."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Count,
@@ -15,19 +16,24 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
+from django.http import Http404
 
-from parley.catalog.models import DataSource
+from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations import pages
 from parley.conversations.models import (
+    CONVERSATION_ORDERING,
     Conversation,
+    ItemContent,
+    Message,
     WriterType,
 )
 from parley.conversations.pages import ConversationPageQuery
-from parley.conversations.selectors import message_queryset_visible_by
+from parley.conversations.selectors import message_queryset_visible, message_queryset_visible_by
 from parley.sellers import keys
-from parley.sellers.models import SellerToken
+from parley.sellers.models import SavedReply, SellerMembership, SellerToken
 
 STATS_WINDOW = timedelta(days=30)
 RESPONSE_TARGET = timedelta(hours=24)
@@ -156,3 +162,150 @@ def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
             datasource=datasource, seller_unread_count__gt=0
         ).count(),
     )
+
+
+# --- The seller inbox (web) ------------------------------------------------------------------
+
+
+def membership_list_for_user(user: Any) -> list[SellerMembership]:
+    """The user's memberships of active sellers, with the seller: one query, on every inbox
+    request (a membership that ended takes effect at once)."""
+    return list(
+        SellerMembership.objects.filter(user=user, datasource__is_active=True)
+        .select_related("datasource")
+        .order_by("datasource__title", "datasource__name", "datasource_id")
+    )
+
+
+class InboxTab(StrEnum):
+    NEEDS_REPLY = "needs_reply"
+    UNREAD = "unread"
+    ALL = "all"
+    ARCHIVED = "archived"
+
+
+def _newest_visible_message(column: str) -> Subquery:
+    return Subquery(
+        message_queryset_visible()
+        .filter(conversation=OuterRef("pk"))
+        .order_by("-created_date", "-id")
+        .values(column)[:1]
+    )
+
+
+def inbox_search(queryset: QuerySet[Conversation], datasource: DataSource, q: str) -> Any:
+    """Conversations whose subject, customer name, product (SKU or name) or order number holds
+    `q`, case-insensitively. On PostgreSQL trigram indexes serve each `icontains`
+    (migration sellers 0003); SQLite scans the seller's conversations."""
+    products = Product.objects.filter(datasource=datasource).filter(
+        Q(sku__icontains=q) | Q(name__icontains=q)
+    )
+    order_items = OrderItem.objects.filter(datasource=datasource).filter(
+        Q(order__number__icontains=q) | Q(product__in=products.values("pk"))
+    )
+    return queryset.annotate(
+        customer_name=Concat("user__first_name", Value(" "), "user__last_name")
+    ).filter(
+        Q(subject__icontains=q)
+        | Q(user__first_name__icontains=q)
+        | Q(user__last_name__icontains=q)
+        | Q(customer_name__icontains=q)
+        | Q(item_content=ItemContent.PRODUCT, item_id__in=products.values("pk"))
+        | Q(item_content=ItemContent.ORDERITEM, item_id__in=order_items.values("pk"))
+    )
+
+
+def inbox_conversation_list(
+    datasource: DataSource, *, tab: InboxTab, q: str = ""
+) -> QuerySet[Conversation]:
+    """A tab of the seller's inbox, ready to paginate: the customer joined, the preview (the
+    newest visible message and who wrote it) in the same query; `inbox_items_attach` then
+    reads the page's items (at most two queries).
+
+    - needs_reply: waiting for the seller (docs/sellers.md, `unanswered`), oldest waiting first;
+    - unread: a customer message the seller has not read; newest activity first;
+    - all: every conversation not archived, newest activity first;
+    - archived: the archived ones, newest activity first.
+    """
+    if tab == InboxTab.NEEDS_REPLY:
+        queryset = (
+            conversation_queryset_waiting(datasource)
+            .filter(waiting_since__isnull=False)  # type: ignore[misc]
+            .order_by("waiting_since", "id")
+        )
+    else:
+        queryset = Conversation.objects.filter(datasource=datasource).order_by(
+            *CONVERSATION_ORDERING
+        )
+        if tab == InboxTab.UNREAD:
+            queryset = queryset.filter(seller_unread_count__gt=0)
+    if tab == InboxTab.ARCHIVED:
+        queryset = queryset.filter(seller_archived_at__isnull=False)
+    else:
+        queryset = queryset.filter(seller_archived_at__isnull=True)
+    if q:
+        queryset = inbox_search(queryset, datasource, q)
+    return queryset.select_related("user").annotate(
+        preview=_newest_visible_message("message_content"),
+        preview_by=_newest_visible_message("content_type"),
+    )
+
+
+def inbox_items_attach(conversations: Iterable[Conversation]) -> None:
+    """Give each conversation `item_object`: its product or order item as the API renders it
+    (`pages.item_objects_fetch`, at most two queries for the lot), or None."""
+    conversations = list(conversations)
+    items = pages.item_objects_fetch(
+        (conversation.item_content, conversation.item_id) for conversation in conversations
+    )
+    for conversation in conversations:
+        key = (conversation.item_content, conversation.item_id)
+        vars(conversation)["item_object"] = items.get(key)
+
+
+class InboxThread(NamedTuple):
+    conversation: Conversation  # with its customer
+    messages: list[Message]  # the visible ones, oldest first
+    item: dict[str, Any] | None  # its product or order item as the API renders it
+
+
+def inbox_thread_get(datasource: DataSource, conversation_id: int) -> InboxThread:
+    """The seller's conversation for the thread page (three queries at most, four with an
+    order item); 404 for any other seller's."""
+    conversation = (
+        Conversation.objects.select_related("user")
+        .filter(datasource=datasource, pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No Conversation matches the given query.")
+    messages = list(message_queryset_visible().filter(conversation=conversation))
+    key = (conversation.item_content, conversation.item_id)
+    return InboxThread(conversation, messages, pages.item_objects_fetch([key]).get(key))
+
+
+def inbox_changed_since(datasource: DataSource) -> datetime | None:
+    """The newest change of any of the seller's conversations (a message, a moderation):
+    what the inbox's live refresh compares with. One probe of `conv_seller_modified`."""
+    return (
+        Conversation.objects.filter(datasource=datasource)
+        .order_by("-modified_date")
+        .values_list("modified_date", flat=True)
+        .first()
+    )
+
+
+def conversation_modified_for_seller(datasource: DataSource, conversation_id: int) -> datetime:
+    """When the seller's conversation last changed; 404 for any other."""
+    found = (
+        Conversation.objects.filter(datasource=datasource, pk=conversation_id)
+        .values_list("modified_date", flat=True)
+        .first()
+    )
+    if found is None:
+        raise Http404("No Conversation matches the given query.")
+    return found
+
+
+def saved_reply_list(datasource: DataSource) -> QuerySet[SavedReply]:
+    return SavedReply.objects.filter(datasource=datasource).order_by("title", "id")

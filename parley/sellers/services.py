@@ -1,4 +1,5 @@
-"""Writes of the seller side: API tokens here; answers go through the conversations services."""
+"""Writes of the seller side: API tokens, inbox members and saved replies here; answers go
+through the conversations services."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,13 +9,14 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from parley.accounts.models import User
 from parley.catalog.models import DataSource
 from parley.conversations.models import Conversation, Message, WriterType
 from parley.conversations.services import message_append
 from parley.core.exceptions import ApplicationError
 from parley.moderation.services import Sender, message_screen
 from parley.sellers import keys
-from parley.sellers.models import SellerToken
+from parley.sellers.models import SavedReply, SellerMembership, SellerRole, SellerToken
 
 # `last_used` is written at most this often per token, so a busy integration does not turn
 # every read into a write.
@@ -121,3 +123,48 @@ def seller_message_send(*, datasource: DataSource, conversation_id: int, content
         user_type=conversation.user.user_type,
         held=screening.held,
     )
+
+
+# --- Inbox members and saved replies ---------------------------------------------------------
+
+
+@transaction.atomic
+def seller_member_add(*, datasource: DataSource, user: User, role: str) -> SellerMembership:
+    """Make the user a member of the seller with this role (a member already keeps the row
+    and takes the new role). The unique constraint decides a race."""
+    if role not in SellerRole.values:
+        raise ApplicationError("The role must be owner or agent.", field="role")
+    membership, created = SellerMembership.objects.get_or_create(
+        user=user, datasource=datasource, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def seller_member_remove(*, datasource: DataSource, user: User) -> bool:
+    """End the membership; False when there was none. The person's sessions stay, but every
+    inbox request checks the membership again, so the next one is refused."""
+    deleted, _ = SellerMembership.objects.filter(user=user, datasource=datasource).delete()
+    return deleted > 0
+
+
+def saved_reply_create(*, datasource: DataSource, title: str, body: str) -> SavedReply:
+    title, body = title.strip(), body.strip()
+    if not title:
+        raise ApplicationError("A saved reply needs a title.", field="title")
+    if not body:
+        raise ApplicationError("A saved reply needs a text.", field="body")
+    try:
+        with transaction.atomic():
+            return SavedReply.objects.create(datasource=datasource, title=title, body=body)
+    except IntegrityError:
+        raise ApplicationError(
+            "A saved reply with this title already exists.", field="title"
+        ) from None
+
+
+def saved_reply_delete(*, datasource: DataSource, reply_id: int) -> None:
+    """Delete one of the seller's saved replies (404 for any other)."""
+    get_object_or_404(SavedReply, pk=reply_id, datasource=datasource).delete()

@@ -53,8 +53,32 @@ def product_questions_similar(client: Any, world: Any) -> Any:
     return client.get(f"/products/{world.product.pk}/questions/similar/", {"q": "Kargo?"})
 
 
+def _post(path: str, data: dict[str, Any] | None = None) -> Call:
+    return lambda client, world: client.post(path, data or {})
+
+
+def _conversation_page(suffix: str = "", method: str = "get") -> Call:
+    def call(client: Any, world: Any) -> Any:
+        path = f"/seller/inbox/{world.conversation.pk}/{suffix}"
+        return client.get(path) if method == "get" else client.post(path, {})
+
+    return call
+
+
 ENDPOINTS: dict[str, Call] = {
     **sellers_matrix.ENDPOINTS,
+    # The seller inbox's pages (their members are in parley/sellers/tests/
+    # test_inbox_authorization.py): nobody here is a member.
+    "inbox_list": _get("/seller/inbox/"),
+    "inbox_login": _get("/seller/inbox/login/"),
+    "inbox_logout": _post("/seller/inbox/logout/"),
+    "inbox_choose": _get("/seller/inbox/choose/"),
+    "inbox_language": _post("/seller/inbox/language/", {"language": "tr"}),
+    "inbox_replies": _get("/seller/inbox/replies/"),
+    "inbox_reply_delete": _post("/seller/inbox/replies/1/delete/"),
+    "inbox_thread": _conversation_page(),
+    "inbox_mark_unread": _conversation_page("unread/", "post"),
+    "inbox_archive": _conversation_page("archive/", "post"),
     "csrf_token": _get("/csrf_token/"),
     "registration": registration,
     "login": login,
@@ -102,8 +126,27 @@ ROUTES: dict[tuple[str, str], str] = {
         "POST",
         "seller/webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/retry/",
     ): "seller_webhook_retry",
+    ("GET", "users/conversations/unread/"): "users_unread",
+    ("GET", "users/conversations/<str:conversation_id>/read/"): "users_receipts",
+    ("POST", "users/conversations/<str:conversation_id>/read/"): "users_read",
+    ("POST", "users/conversations/<str:conversation_id>/unread/"): "users_mark_unread",
+    ("GET", "seller/conversations/unread/"): "seller_unread",
+    ("GET", "seller/conversations/<str:conversation_id>/read/"): "seller_receipts",
+    ("POST", "seller/conversations/<str:conversation_id>/read/"): "seller_read",
+    ("POST", "seller/conversations/<str:conversation_id>/unread/"): "seller_mark_unread",
     ("GET", "products/<str:product_id>/questions/"): "product_questions",
     ("GET", "products/<str:product_id>/questions/similar/"): "product_questions_similar",
+    # Function views count as GET here, whatever else they take.
+    ("GET", "seller/inbox/"): "inbox_list",
+    ("GET", "seller/inbox/login/"): "inbox_login",
+    ("GET", "seller/inbox/logout/"): "inbox_logout",
+    ("GET", "seller/inbox/choose/"): "inbox_choose",
+    ("GET", "seller/inbox/language/"): "inbox_language",
+    ("GET", "seller/inbox/replies/"): "inbox_replies",
+    ("GET", "seller/inbox/replies/<str:reply_id>/delete/"): "inbox_reply_delete",
+    ("GET", "seller/inbox/<str:conversation_id>/"): "inbox_thread",
+    ("GET", "seller/inbox/<str:conversation_id>/unread/"): "inbox_mark_unread",
+    ("GET", "seller/inbox/<str:conversation_id>/archive/"): "inbox_archive",
     ("GET", "healthz/"): "healthz",
     ("GET", "readyz/"): "readyz",
     ("GET", "metrics/"): "metrics",
@@ -113,6 +156,7 @@ ROUTES: dict[tuple[str, str], str] = {
 }
 
 EVERYONE_200 = dict.fromkeys(PRINCIPALS, 200)
+LOGGED_IN = ("customer", "other_customer", "staff")
 EXPECTED: dict[str, dict[str, int]] = {
     # The seller API's rows, and what a staff member gets there: the customer API treats staff
     # as any customer (their own conversations only), the seller API wants a seller token.
@@ -127,6 +171,26 @@ EXPECTED: dict[str, dict[str, int]] = {
     "users_open": sellers_matrix.EXPECTED["users_open"] | {"staff": 201},
     "users_orders": sellers_matrix.EXPECTED["users_orders"] | {"staff": 200},
     "users_order": sellers_matrix.EXPECTED["users_order"] | {"staff": 404},
+    "users_unread": sellers_matrix.EXPECTED["users_unread"] | {"staff": 200},
+    "users_receipts": sellers_matrix.EXPECTED["users_receipts"] | {"staff": 404},
+    "users_read": sellers_matrix.EXPECTED["users_read"] | {"staff": 404},
+    "users_mark_unread": sellers_matrix.EXPECTED["users_mark_unread"] | {"staff": 404},
+    # The inbox: no session goes to the login page; people who are no member get 403.
+    **{
+        name: {**dict.fromkeys(PRINCIPALS, 302), **dict.fromkeys(LOGGED_IN, 403)}
+        for name in (
+            "inbox_list",
+            "inbox_choose",
+            "inbox_replies",
+            "inbox_reply_delete",
+            "inbox_thread",
+            "inbox_mark_unread",
+            "inbox_archive",
+        )
+    },
+    "inbox_login": EVERYONE_200,
+    "inbox_logout": dict.fromkeys(PRINCIPALS, 302),
+    "inbox_language": dict.fromkeys(PRINCIPALS, 302),
     "csrf_token": EVERYONE_200,
     "registration": dict.fromkeys(PRINCIPALS, 201),
     "login": EVERYONE_200,

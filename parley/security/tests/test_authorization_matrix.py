@@ -59,17 +59,23 @@ def test_authorization_matrix(
     # Transport: every answer says nosniff, and only known pages are HTML (none from user data).
     assert response["X-Content-Type-Options"] == "nosniff"
     if response.get("Content-Type", "").startswith("text/html"):
-        assert endpoint in ("logout", "docs", "admin"), endpoint
+        assert endpoint in ("logout", "docs", "admin") or endpoint.startswith("inbox_"), endpoint
+    inbox = endpoint.startswith("inbox_")
+    if inbox:
+        assert response["X-Frame-Options"] == "DENY"
 
     if expected == 401:
         assert response["WWW-Authenticate"] == "Token"
-    if expected == 403:
+    if expected == 403 and not inbox:
         assert response.json() == {"detail": "Authentication credentials were not provided."}
     if expected >= 300 or response.request["REQUEST_METHOD"] == "GET":
         assert snapshot() == before
         assert mail.outbox == []
     if expected == 302:
-        assert response["Location"].startswith("/admin/login/")
+        login_page = {"admin": "/admin/login/", "inbox_language": "/"}.get(
+            endpoint, "/seller/inbox/login/"
+        )
+        assert response["Location"].startswith(login_page), response["Location"]
 
     if expected == 200 and endpoint in ("users_list", "seller_list"):
         listed = [conversation["id"] for conversation in response.json()["results"]]
