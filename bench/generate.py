@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GENERATOR_VERSION = 2  # 2: VACUUM ANALYZE after the load
+GENERATOR_VERSION = 3  # 2: VACUUM ANALYZE after the load; 3: read marks, an inbox member
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 # Sessions are signed and bound to the password hash with the secret key, so the generator
 # and the served stack share this one (bench databases only).
@@ -277,7 +277,7 @@ def generate(profile: Profile, connection: Any, seed: int = 7) -> dict[str, Any]
             conversation_rows.append(
                 f"{cid}\t{ctype}\tKonu {cid}\t{item}\t{'t' if ctype == 'question' else 'f'}\t"
                 f"{'t' if answered else 'f'}\t{ts(last)}\t{first_response}\t{ts(opened)}\t"
-                f"{ts(last)}\t{seller}\t{uid}\n"
+                f"{ts(last)}\t{seller}\t{uid}\t0\t0\n"
             )
     copy_rows(cursor, "catalog_order", "id, number, email, created_date, user_id", iter(order_rows))
     copy_rows(
@@ -292,7 +292,7 @@ def generate(profile: Profile, connection: Any, seed: int = 7) -> dict[str, Any]
         "conversations_conversation",
         "id, conversation_type, subject, item_content, item_id, is_public, is_answered, "
         "last_message_date, first_response_date, created_date, modified_date, datasource_id, "
-        "user_id",
+        "user_id, customer_unread_count, seller_unread_count",
         iter(conversation_rows),
     )
     del conversation_rows
@@ -322,6 +322,26 @@ def generate(profile: Profile, connection: Any, seed: int = 7) -> dict[str, Any]
         "id, message_content, content_type, content_id, user_type, created_date, is_hidden, "
         "hidden_at, conversation_id, hidden_by_id",
         messages(),
+    )
+    # Read marks (API.md §7) as the services leave them: each side has read up to its own
+    # newest message, and the counts follow (as migration conversations 0002 computes them).
+    cursor.execute(
+        "UPDATE conversations_conversation c SET customer_last_read_message_id = m.customer, "
+        "seller_last_read_message_id = m.seller FROM (SELECT conversation_id, "
+        "max(id) FILTER (WHERE content_type = 'user') AS customer, "
+        "max(id) FILTER (WHERE content_type = 'datasource') AS seller "
+        "FROM conversations_message GROUP BY conversation_id) m WHERE m.conversation_id = c.id"
+    )
+    cursor.execute(
+        "UPDATE conversations_conversation c SET customer_unread_count = u.customer, "
+        "seller_unread_count = u.seller FROM (SELECT m.conversation_id, "
+        "count(*) FILTER (WHERE m.content_type = 'datasource' "
+        "AND m.id > coalesce(o.customer_last_read_message_id, 0)) AS customer, "
+        "count(*) FILTER (WHERE m.content_type = 'user' "
+        "AND m.id > coalesce(o.seller_last_read_message_id, 0)) AS seller "
+        "FROM conversations_message m JOIN conversations_conversation o "
+        "ON o.id = m.conversation_id WHERE NOT m.is_hidden GROUP BY m.conversation_id) u "
+        "WHERE u.conversation_id = c.id"
     )
     summary["orders"] = order_id
     return summary
@@ -448,6 +468,22 @@ def auth_material(profile: Profile, sessions: int, tokens: int, seed: int = 11) 
         {"seller": seller.pk, "key": seller_token_create(datasource=seller, name="bench").key}
         for seller in biggest_sellers
     ]
+    # The inbox: a member of the seller with the most conversations, logged in.
+    from parley.sellers.services import seller_member_add
+
+    member = User.objects.create_user("bench-inbox@example.com", None)
+    seller_member_add(datasource=biggest_sellers[0], user=member, role="agent")
+    member_session = SessionStore()
+    member_session[SESSION_KEY] = str(member.pk)
+    member_session[BACKEND_SESSION_KEY] = "parley.accounts.backends.UserBackend"
+    member_session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    member_session.set_expiry(30 * 24 * 3600)
+    member_session.create()
+    inbox = {
+        "seller": biggest_sellers[0].pk,
+        "session": member_session.session_key,
+        "conversations": biggest_sellers[0].n,  # type: ignore[attr-defined]
+    }
     subjects = []
     for n, (text_en, order_needed) in enumerate(
         [("Delivery", False), ("Payment", False), ("Return", True), ("Other", False)]
@@ -461,6 +497,7 @@ def auth_material(profile: Profile, sessions: int, tokens: int, seed: int = 11) 
         "csrf": "".join(rng.choices("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", k=32)),
         "users": users,
         "sellers": seller_keys,
+        "inbox": inbox,
         "subjects": subjects,
     }
 

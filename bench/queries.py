@@ -56,6 +56,8 @@ def query_counts(material: dict) -> dict[str, list[int]]:
         "detail": [],
         "subjects": [],
         "seller list": [],
+        "unread": [],
+        "inbox list": [],
     }
     for user in users:
         session(user)
@@ -75,6 +77,10 @@ def query_counts(material: dict) -> dict[str, list[int]]:
 
             counts["list (floor)"].append(counted(floor_call))
         counts["detail"].append(counted(get(f"/users/conversations/{user['conversations'][0]}/")))
+        counts["unread"].append(counted(get("/users/conversations/unread/")))
+    client.cookies[settings.SESSION_COOKIE_NAME] = material["inbox"]["session"]
+    for tab in ("needs_reply", "unread", "all"):
+        counts["inbox list"].append(counted(get(f"/seller/inbox/?tab={tab}")))
     client.cookies.clear()
     counts["subjects"].append(counted(get("/users/contact-us-subjects/")))
     for seller in sellers:

@@ -55,7 +55,15 @@ THROTTLES = (
 # Queries per read request, whatever the page size: what the query-count tests assert
 # (parley/conversations/tests/test_read_api.py, parley/sellers/tests/test_seller_api.py).
 # A page without order items runs one fewer; the floor has no middleware and no user query.
-QUERY_CEILINGS = {"list": 6, "list (floor)": 7, "detail": 6, "subjects": 1, "seller list": 5}
+QUERY_CEILINGS = {
+    "list": 6,
+    "list (floor)": 7,
+    "detail": 6,
+    "subjects": 1,
+    "seller list": 5,
+    "unread": 3,  # session, user, the newest unread (parley/conversations/tests/test_unread_api.py)
+    "inbox list": 15,  # parley/sellers/tests/test_inbox_pages.py
+}
 
 
 class BrokenSuite(Exception):
@@ -171,6 +179,7 @@ def scenarios(
     and over the products with public questions (`etags`, from `public_questions`)."""
     csrf = material["csrf"]
     users = material["users"]
+    inbox = material["inbox"]
 
     def cookie(user: dict[str, Any], with_csrf: bool = False) -> str:
         value = f"Cookie: osessionid={user['session']}"
@@ -234,6 +243,21 @@ def scenarios(
         "questions 304": [
             tab("GET", f"/products/{pid}/questions/", "", f"If-None-Match: {etag}")
             for pid, etag in (etags or {}).items()
+        ],
+        # The storefront's badge (API.md §7), for the same users as the list.
+        "unread": [tab("GET", "/users/conversations/unread/", "", cookie(user)) for user in users],
+        # The seller inbox's page for the seller with the most conversations, beside the
+        # seller API's list of that seller.
+        "inbox list": [
+            tab("GET", "/seller/inbox/?tab=all", "", f"Cookie: osessionid={inbox['session']}")
+        ],
+        "inbox seller list": [
+            tab(
+                "GET",
+                "/seller/conversations/?limit=20",
+                "",
+                f"Authorization: Token {material['sellers'][0]['key']}",
+            )
         ],
     }
     similar = material.get("similar")
@@ -632,7 +656,7 @@ def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> No
         measure("list", servers)
         first = [(n, p, s) for n, p, s in servers if (n, p) == ("parley", profiles[0])]
         floor_first = [(n, p, s) for n, p, s in servers if (n, p) == ("floor", profiles[0])]
-        for scenario in ("detail", "subjects"):
+        for scenario in ("detail", "subjects", "unread"):
             measure(scenario, first)
         # The product page's Q&A in turns with the floor's list page: a ratio to it.
         for scenario in ("questions", "questions 304"):
@@ -640,6 +664,10 @@ def load(profiles: list[str], sink: SmtpSink, mode: Mode, rows: list[Row]) -> No
         similar_warm_up(first[0][2], requests[profiles[0]]["similar"])
         for scenario in ("seller list", "questions 300", "similar", "append", "contact"):
             measure(scenario, first)
+        # The inbox page on the largest profile (its busiest seller), beside that seller's API list.
+        last = [(n, p, s) for n, p, s in servers if (n, p) == ("parley", profiles[-1])]
+        for scenario in ("inbox list", "inbox seller list"):
+            measure(scenario, last)
     finally:
         for _, _, stack in servers:
             stack.stop_all()
@@ -825,6 +853,21 @@ def report(
         )
     else:
         target("list p50, large / small (Parley)", "n/a", "<= 1.20", None)
+    subjects, unread = find("subjects", "parley", "small"), find("unread", "parley", "small")
+    if subjects and unread:
+        ratio = unread.rps / subjects.rps
+        target(
+            "unread badge throughput / subjects (small)", f"{ratio:.2f}", ">= 0.80", ratio >= 0.8
+        )
+    inbox_page = next((r for r in rows if r.scenario == "inbox list"), None)
+    api_list = next((r for r in rows if r.scenario == "inbox seller list"), None)
+    if inbox_page and api_list:
+        # Context, not a target: the inbox page against the API list of the same seller.
+        print(
+            f"| (context) inbox page p50 / seller API list p50 ({inbox_page.profile}, "
+            f"{inbox_page.p50_ms:.1f} / {api_list.p50_ms:.1f} ms) | "
+            f"{inbox_page.p50_ms / api_list.p50_ms:.2f} | | |"
+        )
     for name, counts in queries.items():
         ceiling = QUERY_CEILINGS[name]
         spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
