@@ -291,8 +291,18 @@ CONVERSATION_LINKS = {
 }
 
 
+# Ids in paths are numbers: a sibling route's word (`stats`, `unread`) is another operation.
+NUMERIC_PATH_IDS = ("conversation_id", "product_id")
+
+
 def add_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: the links of POST /users/conversations/ (201)."""
+    """Postprocessing hook: the links of POST /users/conversations/ (201), and numeric path
+    ids (the routes take any segment so that a malformed id is a JSON 404)."""
     created = result["paths"]["/users/conversations/"]["post"]["responses"]["201"]
     created["links"] = CONVERSATION_LINKS
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter.get("name") in NUMERIC_PATH_IDS:
+                    parameter["schema"] = {"type": "integer"}
     return result

@@ -143,6 +143,8 @@ CSRF_EXEMPT = {
     ("DELETE", "seller/webhooks/<str:endpoint_id>/"): 204,
     ("POST", "seller/webhooks/<str:endpoint_id>/rotate-secret/"): 200,
     ("POST", "seller/webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/retry/"): 202,
+    ("POST", "seller/conversations/<str:conversation_id>/read/"): 200,  # token-authenticated
+    ("POST", "seller/conversations/<str:conversation_id>/unread/"): 200,  # token-authenticated
 }
 
 
@@ -200,6 +202,8 @@ def test_the_csrf_exemptions_are_exactly_the_documented_ones():
     assert unsafe_routes - set(CSRF_EXEMPT) == {
         ("POST", "users/contact-us/"),
         ("POST", "users/conversations/"),
+        ("POST", "users/conversations/<str:conversation_id>/read/"),
+        ("POST", "users/conversations/<str:conversation_id>/unread/"),
     }
 
 
