@@ -399,10 +399,12 @@ for _network in PARLEY_STOREFRONT_NETWORKS:
     except ValueError as _error:
         raise ImproperlyConfigured(f"PARLEY_STOREFRONT_NETWORKS: {_error}") from None
 
-# The endpoints the storefront proxies (API.md §3, §4, §6 orders, §11 export; §7 unread joins
-# here): they never set a cookie, since the proxy folds several Set-Cookie headers into one
-# broken cookie. The export is among them: the shopper's session is the storefront's cookie,
-# so the storefront's proxy is the only way a shopper reaches it.
+# The endpoints the storefront proxies (API.md §3, §4, §6 orders, §7 the customer's unread
+# badge, read marks and receipts, §11 export): they never set a cookie, since the proxy folds
+# several Set-Cookie headers into one broken cookie. The export is among them: the shopper's
+# session is the storefront's cookie, so the storefront's proxy is the only way a shopper
+# reaches it. The seller inbox's pages are not proxied: they set their session and CSRF
+# cookies like any web page.
 PARLEY_COOKIELESS_URL_NAMES = [
     "contact-us-subjects",
     "contact-us",
@@ -411,6 +413,9 @@ PARLEY_COOKIELESS_URL_NAMES = [
     "order-list",
     "order-detail",
     "customer-export",
+    "conversation-unread-summary",
+    "conversation-read",
+    "conversation-unread",
 ]
 
 REST_FRAMEWORK = {

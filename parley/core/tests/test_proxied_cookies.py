@@ -42,6 +42,10 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
         "order-list": lambda path: client.get(path),
         "order-detail": lambda path: client.get(path),
         "customer-export": lambda path: client.get(path),
+        "conversation-unread-summary": lambda path: client.get(path),
+        "conversation-read": lambda path: client.get(path),
+        "conversation-read POST": lambda path: client.post(path, {}, format="json"),
+        "conversation-unread POST": lambda path: client.post(path, {}, format="json"),
         "_paths": {
             "contact-us-subjects": reverse("contact-us-subjects"),
             "contact-us": reverse("contact-us"),
@@ -51,6 +55,10 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
             "order-list": reverse("order-list"),
             "order-detail": reverse("order-detail", args=[order.pk]),
             "customer-export": reverse("customer-export"),
+            "conversation-unread-summary": reverse("conversation-unread-summary"),
+            "conversation-read": reverse("conversation-read", args=[conversation.pk]),
+            "conversation-read POST": reverse("conversation-read", args=[conversation.pk]),
+            "conversation-unread POST": reverse("conversation-unread", args=[conversation.pk]),
         },
     }
 
@@ -64,6 +72,10 @@ PROXIED = [
     "order-list",
     "order-detail",
     "customer-export",
+    "conversation-unread-summary",
+    "conversation-read",
+    "conversation-read POST",
+    "conversation-unread POST",
 ]
 
 
