@@ -1,7 +1,7 @@
 from django.views.i18n import set_language
 
 from parley.core.urls import optional_slash
-from parley.sellers import apis, pages
+from parley.sellers import apis, inbox
 
 urlpatterns = [
     *optional_slash(
@@ -37,22 +37,22 @@ urlpatterns = [
         "seller-conversation-messages",
     ),
     # The seller inbox (web pages; API.md §7).
-    *optional_slash("seller/inbox/", pages.inbox_list, "inbox-list"),
-    *optional_slash("seller/inbox/login/", pages.inbox_login, "inbox-login"),
-    *optional_slash("seller/inbox/logout/", pages.inbox_logout, "inbox-logout"),
-    *optional_slash("seller/inbox/choose/", pages.inbox_choose, "inbox-choose"),
+    *optional_slash("seller/inbox/", inbox.inbox_list, "inbox-list"),
+    *optional_slash("seller/inbox/login/", inbox.inbox_login, "inbox-login"),
+    *optional_slash("seller/inbox/logout/", inbox.inbox_logout, "inbox-logout"),
+    *optional_slash("seller/inbox/choose/", inbox.inbox_choose, "inbox-choose"),
     *optional_slash("seller/inbox/language/", set_language, "inbox-language"),
-    *optional_slash("seller/inbox/replies/", pages.inbox_replies, "inbox-replies"),
+    *optional_slash("seller/inbox/replies/", inbox.inbox_replies, "inbox-replies"),
     *optional_slash(
         "seller/inbox/replies/<str:reply_id>/delete/",
-        pages.inbox_reply_delete,
+        inbox.inbox_reply_delete,
         "inbox-reply-delete",
     ),
-    *optional_slash("seller/inbox/<str:conversation_id>/", pages.inbox_thread, "inbox-thread"),
+    *optional_slash("seller/inbox/<str:conversation_id>/", inbox.inbox_thread, "inbox-thread"),
     *optional_slash(
-        "seller/inbox/<str:conversation_id>/unread/", pages.inbox_mark_unread, "inbox-mark-unread"
+        "seller/inbox/<str:conversation_id>/unread/", inbox.inbox_mark_unread, "inbox-mark-unread"
     ),
     *optional_slash(
-        "seller/inbox/<str:conversation_id>/archive/", pages.inbox_archive, "inbox-archive"
+        "seller/inbox/<str:conversation_id>/archive/", inbox.inbox_archive, "inbox-archive"
     ),
 ]
