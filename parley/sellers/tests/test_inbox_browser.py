@@ -1,9 +1,9 @@
 """The seller inbox in a real headless Chromium (Debian's `chromium`, driven by Playwright),
 against a live server: what a seller's agent does in a working day.
 
-The screenshots in docs/screenshots/ come from this test: set PARLEY_SCREENSHOT_DIR (e.g.
-`PARLEY_SCREENSHOT_DIR=docs/screenshots`) and it writes `inbox-list.png` and
-`inbox-thread.png` there; otherwise they go to a temporary folder and are only checked."""
+The screenshots in docs/img/ (shown in the README) come from this test: with
+`PARLEY_SCREENSHOT_DIR=docs/img` it writes `inbox-list.png` and `inbox-thread.png` there;
+otherwise they go to a temporary folder and are only checked."""
 
 import os
 import shutil
