@@ -291,22 +291,8 @@ CONVERSATION_LINKS = {
 }
 
 
-# Ids in paths are digits: a sibling route's word (`stats`, `unread`) is another operation.
-# Declared as digit strings rather than integers: with integer ids schemathesis links every
-# list answer to every detail, read and unread operation, and the stateful run's steps then
-# depend on what earlier scenarios left in the database (a "flaky strategy" to Hypothesis).
-NUMERIC_PATH_IDS = ("conversation_id", "product_id", "order_id")
-DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
-
-
 def add_links(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: the links of POST /users/conversations/ (201), and path ids of
-    digits (the routes take any segment so that a malformed id is a JSON 404)."""
+    """Postprocessing hook: the links of POST /users/conversations/ (201)."""
     created = result["paths"]["/users/conversations/"]["post"]["responses"]["201"]
     created["links"] = CONVERSATION_LINKS
-    for operations in result["paths"].values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
-                if parameter.get("in") == "path" and parameter.get("name") in NUMERIC_PATH_IDS:
-                    parameter["schema"] = dict(DIGITS)
     return result

@@ -255,8 +255,11 @@ LINKED = (
 
 
 # The workflow's operations: other entry points (the orders, the webhook endpoints' own links:
-# register, read, change) would take its steps otherwise; the per-operation run fuzzes them.
-CONVERSATION_OPERATIONS = schema.include(path_regex=r"^/(users|seller)/conversations/")
+# register, read, change; the read marks and unread counts of API.md §7) would take its steps
+# otherwise; the per-operation run fuzzes them.
+CONVERSATION_OPERATIONS = schema.include(path_regex=r"^/(users|seller)/conversations/").exclude(
+    path_regex=r"/(read|unread)/$"
+)
 
 
 class ConversationWorkflow(CONVERSATION_OPERATIONS.as_state_machine()):  # type: ignore[misc]
