@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -385,6 +386,9 @@ class ConversationUnreadSummaryApi(APIView):
 
 class ConversationReadApi(APIView):
     permission_classes = [IsAuthenticated]
+    # JSON only: a form or multipart body that parses to nothing would read as "no body" and
+    # mark everything read (the live schema run sent one).
+    parser_classes = [JSONParser]
 
     @extend_schema(
         responses={

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -179,6 +180,8 @@ class SellerUnreadSummaryApi(SellerApiMixin, APIView):
 
 
 class SellerConversationReadApi(SellerApiMixin, APIView):
+    parser_classes = [JSONParser]  # as the customer's (conversations.apis.ConversationReadApi)
+
     @extend_schema(
         responses={
             200: ReadReceiptsOutputSerializer,

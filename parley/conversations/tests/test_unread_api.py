@@ -156,6 +156,22 @@ def test_reading_up_to_a_given_message_and_refusals(logged_in, user, seller):
     assert list(Conversation.objects.order_by("id").values()) == before
 
 
+def test_a_read_body_is_json_or_nothing(logged_in, user, seller, client_api, seller_auth):
+    # A form or multipart body that parsed to nothing would read as "no body": mark all read.
+    conversation = _open(user, seller)
+    _seller_writes(conversation)
+    url = f"/users/conversations/{conversation.pk}/read/"
+    before = list(Conversation.objects.order_by("id").values())
+    form = {"last_read_message_id": 1}
+    assert logged_in.post(url, form, format="multipart").status_code == 415
+    answer = logged_in.post(url, data=b"false", content_type="application/json")
+    assert answer.status_code == 400
+    assert list(Conversation.objects.order_by("id").values()) == before
+    seller_url = f"/seller/conversations/{conversation.pk}/read/"
+    assert client_api.post(seller_url, form, format="multipart", **seller_auth).status_code == 415
+    assert logged_in.post(url).json()["unread_count"] == 0  # no body: the newest
+
+
 def test_anothers_conversation_is_404_and_csrf_is_required(logged_in, user, seller):
     theirs = _open(UserFactory.create(), seller)
     before = list(Conversation.objects.values())
