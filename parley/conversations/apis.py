@@ -357,7 +357,43 @@ class ProductQuestionSimilarApi(APIView):
         return Response({"results": questions})
 
 
-# --- Read marks (API.md §7): the customer's side ---------------------------------------------
+# --- Read marks (API.md §7) -------------------------------------------------------------------
+# The answers, the same for both parties; the customer's views are below, the seller's (token
+# authentication, their own schema texts) in parley.sellers.apis.
+
+
+def unread_summary_answer(*, column: str, owner_id: int) -> Response:
+    """The badge of `column`'s owner (`user_id`, `datasource_id`): from the kept counts."""
+    return Response(
+        pages.unread_summary_render(pages.unread_summary(column=column, owner_id=owner_id))
+    )
+
+
+def read_receipts_answer(*, party: str, owner_id: int, conversation_id: str) -> Response:
+    own, other = services.read_receipts_get(
+        party=party, owner_id=owner_id, conversation_id=path_id(conversation_id)
+    )
+    return Response({"last_read_message_id": own, "counterparty_last_read_message_id": other})
+
+
+def read_answer(request: Request, *, party: str, owner_id: int, conversation_id: str) -> Response:
+    pk = path_id(conversation_id)
+    serializer = ReadInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    state = services.conversation_read(
+        party=party,
+        owner_id=owner_id,
+        conversation_id=pk,
+        last_read_message_id=serializer.validated_data.get("last_read_message_id"),
+    )
+    return Response(read_state_render(state))
+
+
+def unread_answer(*, party: str, owner_id: int, conversation_id: str) -> Response:
+    state = services.conversation_unread(
+        party=party, owner_id=owner_id, conversation_id=path_id(conversation_id)
+    )
+    return Response(read_state_render(state))
 
 
 def customer_id(request: Request) -> int:
@@ -380,8 +416,7 @@ class ConversationUnreadSummaryApi(APIView):
         summary="The logged-in user's unread conversations and messages",
     )
     def get(self, request: Request) -> Response:
-        summary = pages.unread_summary(column="user_id", owner_id=customer_id(request))
-        return Response(pages.unread_summary_render(summary))
+        return unread_summary_answer(column="user_id", owner_id=customer_id(request))
 
 
 class ConversationReadApi(APIView):
@@ -399,12 +434,9 @@ class ConversationReadApi(APIView):
         summary="Read receipts: the user's and the seller's read marks",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        own, other = services.read_receipts_get(
-            party=WriterType.USER,
-            owner_id=customer_id(request),
-            conversation_id=path_id(conversation_id),
+        return read_receipts_answer(
+            party=WriterType.USER, owner_id=customer_id(request), conversation_id=conversation_id
         )
-        return Response({"last_read_message_id": own, "counterparty_last_read_message_id": other})
 
     @extend_schema(
         request=ReadInputSerializer,
@@ -417,16 +449,12 @@ class ConversationReadApi(APIView):
         summary="Mark the conversation read up to a message (default: the newest)",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
-        pk = path_id(conversation_id)
-        serializer = ReadInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        state = services.conversation_read(
+        return read_answer(
+            request,
             party=WriterType.USER,
             owner_id=customer_id(request),
-            conversation_id=pk,
-            last_read_message_id=serializer.validated_data.get("last_read_message_id"),
+            conversation_id=conversation_id,
         )
-        return Response(read_state_render(state))
 
 
 class ConversationMarkUnreadApi(APIView):
@@ -442,9 +470,6 @@ class ConversationMarkUnreadApi(APIView):
         summary="Mark the seller's newest message unread again",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
-        state = services.conversation_unread(
-            party=WriterType.USER,
-            owner_id=customer_id(request),
-            conversation_id=path_id(conversation_id),
+        return unread_answer(
+            party=WriterType.USER, owner_id=customer_id(request), conversation_id=conversation_id
         )
-        return Response(read_state_render(state))

@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parley.conversations import pages
-from parley.conversations import services as conversation_services
+from parley.conversations.apis import (
+    read_answer,
+    read_receipts_answer,
+    unread_answer,
+    unread_summary_answer,
+)
 from parley.conversations.models import MESSAGE_MAX_LENGTH, WriterType
 from parley.conversations.serializers import (
     ConversationFilterSerializer,
@@ -24,7 +29,6 @@ from parley.conversations.serializers import (
     ReadStateOutputSerializer,
     SellerConversationOutputSerializer,
     UnreadSummaryOutputSerializer,
-    read_state_render,
 )
 from parley.core.apis import paginated_response, path_id
 from parley.core.idempotency import idempotent
@@ -164,7 +168,7 @@ class SellerStatsApi(SellerApiMixin, APIView):
         return Response(self.SellerStatsSerializer(stats).data)
 
 
-# --- Read marks (API.md §7): the seller's side -----------------------------------------------
+# --- Read marks (API.md §7): the seller's side (the answers are the customer's) ------------------
 
 
 class SellerUnreadSummaryApi(SellerApiMixin, APIView):
@@ -175,8 +179,7 @@ class SellerUnreadSummaryApi(SellerApiMixin, APIView):
         summary="The seller's unread conversations and messages",
     )
     def get(self, request: Request) -> Response:
-        summary = pages.unread_summary(column="datasource_id", owner_id=request_seller(request).pk)
-        return Response(pages.unread_summary_render(summary))
+        return unread_summary_answer(column="datasource_id", owner_id=request_seller(request).pk)
 
 
 class SellerConversationReadApi(SellerApiMixin, APIView):
@@ -190,12 +193,11 @@ class SellerConversationReadApi(SellerApiMixin, APIView):
         summary="Read receipts: the seller's and the customer's read marks",
     )
     def get(self, request: Request, conversation_id: str) -> Response:
-        own, other = conversation_services.read_receipts_get(
+        return read_receipts_answer(
             party=WriterType.DATASOURCE,
             owner_id=request_seller(request).pk,
-            conversation_id=path_id(conversation_id),
+            conversation_id=conversation_id,
         )
-        return Response({"last_read_message_id": own, "counterparty_last_read_message_id": other})
 
     @extend_schema(
         request=ReadInputSerializer,
@@ -207,16 +209,12 @@ class SellerConversationReadApi(SellerApiMixin, APIView):
         summary="Mark the conversation read up to a message (default: the newest)",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
-        pk = path_id(conversation_id)
-        serializer = ReadInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        state = conversation_services.conversation_read(
+        return read_answer(
+            request,
             party=WriterType.DATASOURCE,
             owner_id=request_seller(request).pk,
-            conversation_id=pk,
-            last_read_message_id=serializer.validated_data.get("last_read_message_id"),
+            conversation_id=conversation_id,
         )
-        return Response(read_state_render(state))
 
 
 class SellerConversationMarkUnreadApi(SellerApiMixin, APIView):
@@ -229,9 +227,8 @@ class SellerConversationMarkUnreadApi(SellerApiMixin, APIView):
         summary="Mark the customer's newest message unread again",
     )
     def post(self, request: Request, conversation_id: str) -> Response:
-        state = conversation_services.conversation_unread(
+        return unread_answer(
             party=WriterType.DATASOURCE,
             owner_id=request_seller(request).pk,
-            conversation_id=path_id(conversation_id),
+            conversation_id=conversation_id,
         )
-        return Response(read_state_render(state))
