@@ -204,3 +204,22 @@ def test_the_data_migration_marks_each_side_read_up_to_its_own_newest_message() 
     assert conversation.seller_last_read_message_id == ids[1].pk
     assert _kept(conversation) == (0, 2)  # the two visible customer messages after the answer
     assert _kept(untouched) == (0, 1)
+
+
+def test_a_held_message_counts_as_unread_only_once_approved() -> None:
+    # Moderation's `hold` (API.md §9): stored hidden and pending, nobody's to read yet.
+    conversation = _open()
+    assert _kept(conversation) == (0, 1)
+    held = services.message_append(
+        conversation=conversation,
+        content="call me on 0555 555 55 55",
+        content_type=CUSTOMER,
+        content_id=conversation.user_id,
+        user_type="registered",
+        held=True,
+    )
+    assert _kept(conversation) == (0, 1)
+    services.message_approve(message=held)
+    assert _kept(conversation) == (0, 2)
+    assert services.conversation_unread_recount(conversation_ids=[conversation.pk]) == 1
+    assert _kept(conversation) == (0, 2)
