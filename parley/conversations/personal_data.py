@@ -68,6 +68,8 @@ def _conversations_export(user: Any) -> list[dict[str, Any]]:
             "item_id": conversation.item_id,
             "is_public": conversation.is_public,
             "created_date": conversation.created_date,
+            # The customer's read mark (API.md §7): the newest message they have read.
+            "last_read_message_id": conversation.customer_last_read_message_id,
             "messages": [
                 {
                     "id": message.pk,

@@ -71,6 +71,9 @@ class ConversationExportSerializer(serializers.Serializer):
     item_id = serializers.IntegerField(allow_null=True)
     is_public = serializers.BooleanField()
     created_date = serializers.DateTimeField()
+    last_read_message_id = serializers.IntegerField(
+        allow_null=True, help_text="The customer's read mark: the newest message they have read."
+    )
     messages = MessageExportSerializer(many=True)
 
 

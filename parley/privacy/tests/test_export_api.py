@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, OrderFactory, OrderItemFactory
 from parley.conversations import services as conversation_services
+from parley.conversations.models import Conversation, Message
 from parley.privacy.serializers import CustomerExportSerializer
 from parley.support.attachments import attachment_check
 from parley.support.services import contact_request_create
@@ -138,3 +139,19 @@ def test_the_schema_declares_the_export(client_api):
     }
     declared = schema["components"]["schemas"]["CustomerExport"]["properties"]
     assert set(declared) == set(CustomerExportSerializer().fields)
+
+
+def test_the_export_holds_the_customers_read_marks(logged_in, user, routing, private_media):
+    """API.md §7's read marks are the customer's too: each conversation says how far they read."""
+    _history(user, 2)
+    conversations = list(Conversation.objects.filter(user=user).order_by("created_date", "id"))
+    read = Message.objects.filter(conversation=conversations[0]).order_by("id").first()
+    assert read is not None
+    Conversation.objects.filter(pk=conversations[0].pk).update(
+        customer_last_read_message_id=read.pk
+    )
+    # The other conversation's mark is where the customer's own last message moved it.
+    moved = Conversation.objects.get(pk=conversations[1].pk).customer_last_read_message_id
+    assert moved is not None
+    exported = logged_in.get("/users/me/export/").json()["conversations"]
+    assert [c["last_read_message_id"] for c in exported] == [read.pk, moved]
