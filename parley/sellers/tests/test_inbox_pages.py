@@ -466,3 +466,16 @@ def test_the_compiled_turkish_catalogue_matches_its_source():
     assert len(entries) > 30
     for msgid, msgstr in entries:
         assert catalogue.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"')
+
+
+def test_a_reply_with_a_phone_number_is_refused_in_the_inbox_and_nothing_is_written(inbox, seller):
+    """Moderation (API.md §9) checks the inbox's replies as it checks the seller API's."""
+    conversation = _ask(UserFactory.create(), seller)
+    response = inbox.post(
+        f"/seller/inbox/{conversation.pk}/", {"message_content": "Beni 0532 123 45 67'den ara"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "phone numbers" in html
+    assert Message.objects.filter(conversation=conversation).count() == 1
