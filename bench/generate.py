@@ -311,20 +311,21 @@ def generate(profile: Profile, connection: Any, seed: int = 7) -> dict[str, Any]
                 mid += 1
                 writer = f"datasource\t{seller}" if n % 2 else f"user\t{uid}"
                 hidden = "t" if mid % 97 == 0 else "f"
+                # An empty moderation status: never held (API.md §9).
                 yield (
                     f"{mid}\t{bodies[mid % len(bodies)]}\t{writer}\tregistered\t"
-                    f"{ts(opened + n * 7)}\t{hidden}\t\\N\t{conversation_id}\t\\N\n"
+                    f"{ts(opened + n * 7)}\t{hidden}\t\\N\t{conversation_id}\t\\N\t\n"
                 )
 
     copy_rows(
         cursor,
         "conversations_message",
         "id, message_content, content_type, content_id, user_type, created_date, is_hidden, "
-        "hidden_at, conversation_id, hidden_by_id",
+        "hidden_at, conversation_id, hidden_by_id, moderation_status",
         messages(),
     )
     # Read marks (API.md §7) as the services leave them: each side has read up to its own
-    # newest message, and the counts follow (as migration conversations 0002 computes them).
+    # newest message, and the counts follow (as migration conversations 0004 computes them).
     cursor.execute(
         "UPDATE conversations_conversation c SET customer_last_read_message_id = m.customer, "
         "seller_last_read_message_id = m.seller FROM (SELECT conversation_id, "
