@@ -145,10 +145,18 @@ def conversation_read(
             raise ApplicationError(
                 _("No message with this id in this conversation."), field="last_read_message_id"
             )
-    mark = getattr(conversation, MARK_FIELD[WriterType(party)])
+    previous = mark = getattr(conversation, MARK_FIELD[WriterType(party)])
     if target is not None and (mark is None or target > mark):
         mark = target
-    return _mark_set(conversation, party, mark)
+    state = _mark_set(conversation, party, mark)
+    if party == WriterType.USER and mark != previous:
+        # The seller's integrations hear that the customer read on (API.md §10).
+        webhook_event_emit(
+            event_type="conversation.read",
+            seller=conversation.datasource_id,
+            data={"conversation": conversation.pk, "message": mark},
+        )
+    return state
 
 
 @transaction.atomic

@@ -217,3 +217,35 @@ def test_a_held_message_emits_message_held_to_operators_and_message_created_once
         )
     assert approved.status_code == 302
     assert _events(receiver, endpoint.secret) == [("message.created", expected)]
+
+
+def test_the_customer_reading_on_emits_conversation_read_once(
+    endpoint, seller, seller_key, receiver, logged_in, user, django_capture_on_commit_callbacks
+):
+    """API.md §7 read marks meet §10: the customer's read that moves the mark tells the seller's
+    endpoints; a read that moves nothing tells no one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _open(logged_in, user, seller)
+    conversation = Conversation.objects.get()
+    seller_client = APIClient()
+    seller_client.credentials(HTTP_AUTHORIZATION=f"Token {seller_key}")
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_client.post(
+            f"/seller/conversations/{conversation.pk}/messages/",
+            {"message_content": "Tomorrow."},
+            format="json",
+        )
+    answer = Message.objects.latest("id")
+    receiver.requests.clear()  # the opening's and the answer's events: the tests above
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = logged_in.post(
+                f"/users/conversations/{conversation.pk}/read/", {}, format="json"
+            )
+        assert response.status_code == 200, response.content
+    assert _events(receiver, endpoint.secret) == [
+        (
+            "conversation.read",
+            {"conversation": conversation.pk, "message": answer.pk, "seller": seller.pk},
+        )
+    ]
