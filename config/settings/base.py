@@ -4,6 +4,7 @@ import ipaddress
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -209,6 +210,45 @@ PARLEY_MAX_MULTIPART_BODY_BYTES = env.int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = PARLEY_MAX_JSON_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- Virus scanning (API.md §8) -----------------------------------------------------------
+# Optional: clamd's address, `tcp://host:port` or `unix:///path/to/clamd.ctl`; empty turns
+# scanning off. Files are streamed to it with INSTREAM (parley.core.virus_scan), so clamd's
+# StreamMaxLength must be at least the largest file Parley accepts: a longer stream is an
+# error, never "clean".
+
+
+def _clamd_url(raw: str) -> str:
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as error:
+        raise ImproperlyConfigured(f"PARLEY_CLAMD_URL {raw!r}: {error}") from None
+    extras = parts.query or parts.fragment or parts.username or parts.password
+    if parts.scheme == "tcp" and parts.hostname and ":" in parts.hostname:
+        raise ImproperlyConfigured(
+            f"PARLEY_CLAMD_URL {raw!r}: clamd is reached over IPv4 (clamdpy); use an IPv4"
+            " address or a host name"
+        )
+    if parts.scheme == "tcp" and parts.hostname and port and parts.path in ("", "/") and not extras:
+        return raw
+    if parts.scheme == "unix" and not parts.netloc and parts.path.startswith("/") and not extras:
+        return raw
+    raise ImproperlyConfigured(
+        f"PARLEY_CLAMD_URL {raw!r}: expected tcp://host:port or unix:///absolute/path/clamd.ctl"
+        " (or empty: no virus scanning)"
+    )
+
+
+PARLEY_CLAMD_URL = _clamd_url(env.str("PARLEY_CLAMD_URL", default=""))
+# Seconds clamd may take for each step of a scan (connecting, taking a chunk, answering): past
+# it the scan fails as unavailable, never as clean.
+PARLEY_CLAMD_TIMEOUT = env.float("PARLEY_CLAMD_TIMEOUT", default=30.0)
+if PARLEY_CLAMD_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PARLEY_CLAMD_TIMEOUT must be a positive number of seconds")
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
