@@ -12,8 +12,13 @@ from rest_framework.test import APIClient
 from parley.accounts.tests.factories import PASSWORD, UserFactory
 from parley.mail.dispatch import broker_breaker
 
-# `browser` and `page`: a real headless Chromium; `migrated_sqlite`: a database for real servers.
-pytest_plugins = ["parley.core.tests.browser", "parley.core.tests.servers"]
+# `browser` and `page`: a real headless Chromium; `migrated_sqlite`: a database for real servers;
+# `clamd_url`, `clamd_tcp_url`, `virus_scanning`: a real clamd with our test signature.
+pytest_plugins = [
+    "parley.core.tests.browser",
+    "parley.core.tests.servers",
+    "parley.core.tests.clamd",
+]
 
 
 class StorefrontClient(APIClient):
