@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from config.settings.base import _clamd_url
+from parley.core.tests import clamd as clamd_harness
 from parley.core.tests.clamd import (
     CLAMD_TEST_SAMPLE,
     CLAMD_TEST_SIGNATURE,
@@ -211,3 +212,15 @@ def test_settings_refuse_to_load_with_a_bad_clamd_url_or_timeout():
     result = _check_with(PARLEY_CLAMD_URL="tcp://clamd:3310", PARLEY_CLAMD_TIMEOUT="0")
     assert result.returncode != 0
     assert "PARLEY_CLAMD_TIMEOUT must be a positive number" in result.stderr
+
+
+def test_a_missing_clamd_fails_the_tests_rather_than_skipping_them(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(clamd_harness, "CLAMD_PATHS", ())
+    try:
+        clamd_harness.clamd_executable()
+    except BaseException as outcome:  # a skip is a BaseException too, and must not pass here
+        assert type(outcome) is pytest.fail.Exception
+        assert "apt-get install -y clamav-daemon" in str(outcome)
+    else:
+        pytest.fail("clamd_executable() found a clamd outside PATH and CLAMD_PATHS")
