@@ -79,6 +79,12 @@ class Conversation(models.Model):
         blank=True,
         help_text="When the seller first answered; set once by the first seller message.",
     )
+    # Since when the customer has been waiting for the seller (docs/sellers.md, "Stats"): the
+    # first visible customer message after the seller's last visible one; NULL when nobody
+    # waits (answered, or no visible customer message). Kept by the services with every
+    # message and moderation, so the inbox's "needs reply" tab and the stats read an index
+    # instead of three subqueries per conversation.
+    waiting_since = models.DateTimeField(null=True, blank=True)
     created_date = models.DateTimeField(default=timezone.now)
     modified_date = models.DateTimeField(
         auto_now=True, help_text="Any change: a message, a moderation, an edit."
@@ -149,6 +155,18 @@ class Conversation(models.Model):
             # The seller's listing, and its `updated_since` filter.
             models.Index(F("datasource"), *CONVERSATION_ORDERING, name="conv_seller_activity"),
             models.Index(fields=("datasource", "modified_date"), name="conv_seller_modified"),
+            # The inbox's "needs reply" tab (oldest waiting first) and the `unanswered` figures.
+            models.Index(
+                fields=("datasource", "waiting_since", "id"),
+                name="conv_seller_waiting",
+                condition=Q(waiting_since__isnull=False),
+            ),
+            # The stats' 30-day window, read from the index alone on PostgreSQL.
+            models.Index(
+                fields=("datasource", "created_date"),
+                name="conv_seller_opened",
+                include=("first_response_date",),
+            ),
             # A product's questions: their public list, and the newest change and number
             # that the list's ETag is made of (read from the index alone).
             models.Index(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import Product
@@ -34,6 +35,29 @@ def message_queryset_visible_by(writer: str) -> QuerySet[Message]:
     """For a subquery: the visible messages that `writer` wrote in the outer query's
     conversation."""
     return message_queryset_visible().filter(conversation=OuterRef("pk"), content_type=writer)
+
+
+def waiting_since_expression() -> Coalesce:
+    """For an UPDATE or an annotation of conversations: since when the customer has been
+    waiting (docs/sellers.md, "Stats"), from the visible messages. The first visible customer
+    message after the seller's last visible message, or the first visible customer message if
+    the seller never wrote; NULL with no such message. A follow-up "hello?" does not reset the
+    clock. The services keep `Conversation.waiting_since` equal to it (NULL when answered)."""
+    last_seller_message = (
+        message_queryset_visible()
+        .filter(conversation=OuterRef(OuterRef("pk")), content_type=WriterType.DATASOURCE)
+        .order_by("-created_date")
+        .values("created_date")[:1]
+    )
+    first_customer_message = message_queryset_visible_by(WriterType.USER).order_by("created_date")
+    return Coalesce(
+        Subquery(
+            first_customer_message.filter(created_date__gt=Subquery(last_seller_message)).values(
+                "created_date"
+            )[:1]
+        ),
+        Subquery(first_customer_message.values("created_date")[:1]),
+    )
 
 
 def conversation_queryset_filter(

@@ -196,10 +196,29 @@ def read_receipts_get(*, party: str, owner_id: int, conversation_id: int) -> tup
     return found
 
 
+def conversation_waiting_recompute(*, conversation_ids: list[int] | None = None) -> int:
+    """Set `waiting_since` from the visible messages (all conversations, or these); the number
+    of conversations updated. The services keep it without it; moderation uses it for the one
+    conversation whose visible messages changed."""
+    conversations = Conversation.objects.all()
+    if conversation_ids is not None:
+        conversations = conversations.filter(pk__in=conversation_ids)
+    answered = conversations.filter(is_answered=True).update(waiting_since=None)
+    return answered + conversations.filter(is_answered=False).update(
+        waiting_since=selectors.waiting_since_expression()
+    )
+
+
 def _state_after_message(conversation: Conversation, message: Message) -> list[str]:
+    """The state that a new newest visible message gives its conversation: answered by a
+    seller's message, waiting since the first customer message after the seller's last."""
     conversation.is_answered = message.content_type == WriterType.DATASOURCE
     conversation.last_message_date = message.created_date
-    changed = ["is_answered", "last_message_date", "modified_date"]
+    if conversation.is_answered:
+        conversation.waiting_since = None
+    elif conversation.waiting_since is None:
+        conversation.waiting_since = message.created_date
+    changed = ["is_answered", "last_message_date", "waiting_since", "modified_date"]
     if conversation.is_answered and conversation.first_response_date is None:
         conversation.first_response_date = message.created_date
         changed.append("first_response_date")
@@ -495,9 +514,18 @@ def _conversation_state_recompute(conversation: Conversation) -> None:
     if newest is None:
         conversation.is_answered = False
         conversation.last_message_date = conversation.created_date
-        conversation.save(update_fields=["is_answered", "last_message_date", "modified_date"])
+        conversation.waiting_since = None
+        conversation.save(
+            update_fields=["is_answered", "last_message_date", "waiting_since", "modified_date"]
+        )
         return
     conversation.save(update_fields=_state_after_message(conversation, newest))
+    if conversation.is_answered:
+        return
+    # Which customer message the wait started with depends on every visible message: counted
+    # again (one query; moderation is rare).
+    conversation_waiting_recompute(conversation_ids=[conversation.pk])
+    conversation.refresh_from_db(fields=["waiting_since"])
 
 
 def _unread_follow_visibility(conversation: Conversation, message: Message) -> None:

@@ -6,6 +6,7 @@ go through the same services as the seller API; reads through the sellers' selec
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -15,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -39,6 +39,7 @@ from parley.sellers.models import SellerMembership, SellerRole
 
 SESSION_SELLER = "inbox_seller"
 PAGE_SIZE = 25
+MAX_PAGE = 10_000  # past it, the last page it allows (an OFFSET must stay a small number)
 INBOX_PREFIX = "/seller/inbox/"
 View = Callable[..., HttpResponse]
 
@@ -172,6 +173,40 @@ def inbox_choose(request: HttpRequest) -> HttpResponse:
 # --- The list ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of a tab, newer and older pages linked, without counting the tab: a COUNT over a
+    busy seller's tens of thousands of conversations cost more than the rest of the page
+    (docs/PERFORMANCE.md), and the stats above the list already give the figures that matter.
+    One query: the page's rows and one more, which tells whether an older page exists."""
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+
+    @classmethod
+    def of(cls, queryset: Any, raw_number: str | None) -> "InboxPage":
+        number = (
+            int(raw_number) if raw_number and raw_number.isascii() and raw_number.isdigit() else 1
+        )
+        number = min(max(number, 1), MAX_PAGE)
+        start = (number - 1) * PAGE_SIZE
+        rows = list(queryset[start : start + PAGE_SIZE + 1])
+        return cls(object_list=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 def _since(request: HttpRequest) -> datetime | None:
     raw = request.GET.get("updated_since", "")
     try:
@@ -214,7 +249,7 @@ def inbox_list(
         tab = selectors.InboxTab.NEEDS_REPLY
     q = request.GET.get("q", "").strip()[:100]
     conversations = selectors.inbox_conversation_list(seller, tab=tab, q=q)
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = InboxPage.of(conversations, request.GET.get("page"))
     selectors.inbox_items_attach(page.object_list)
     context = {
         "membership": membership,

@@ -18,7 +18,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from parley.catalog.models import DataSource, OrderItem, Product
@@ -28,10 +28,9 @@ from parley.conversations.models import (
     Conversation,
     ItemContent,
     Message,
-    WriterType,
 )
 from parley.conversations.pages import ConversationPageQuery
-from parley.conversations.selectors import message_queryset_visible, message_queryset_visible_by
+from parley.conversations.selectors import message_queryset_visible
 from parley.sellers import keys
 from parley.sellers.models import SavedReply, SellerMembership, SellerToken
 
@@ -86,40 +85,19 @@ class SellerStats:
 
 
 def conversation_queryset_waiting(datasource: DataSource) -> QuerySet[Conversation]:
-    """The seller's unanswered conversations, each with `waiting_since`: the first visible
-    customer message after the seller's last visible message (or the first visible customer
-    message if the seller never wrote). A follow-up "hello?" does not reset the clock.
-    `waiting_since` is null for a conversation with no visible customer message left (its
-    messages were hidden): nobody is waiting there."""
-    last_seller_message = (
-        message_queryset_visible_by(WriterType.DATASOURCE)
-        .order_by("-created_date")
-        .values("created_date")[:1]
-    )
-    first_customer_message = message_queryset_visible_by(WriterType.USER).order_by("created_date")
-    return (
-        Conversation.objects.filter(datasource=datasource, is_answered=False)
-        .annotate(last_seller_at=Subquery(last_seller_message))
-        .annotate(
-            waiting_since=Coalesce(
-                Subquery(
-                    first_customer_message.filter(
-                        created_date__gt=OuterRef("last_seller_at")
-                    ).values("created_date")[:1]
-                ),
-                Subquery(first_customer_message.values("created_date")[:1]),
-            )
-        )
-    )
+    """The seller's unanswered conversations: someone is waiting, since `waiting_since` (the
+    first visible customer message after the seller's last visible message; kept by the
+    services, `parley.conversations.selectors.waiting_since_expression` defines it). A
+    conversation whose customer messages were all hidden has nobody waiting."""
+    return Conversation.objects.filter(datasource=datasource, waiting_since__isnull=False)
 
 
 def seller_stats(datasource: DataSource, *, now: datetime) -> SellerStats:
     """See docs/sellers.md, "Stats", for the exact definitions. Four queries: one for the
-    unanswered figures, one counting the window, one reading at most two middle values."""
-    # COUNT of the expression counts its non-null values: the conversations really waiting.
-    # (Filtering on it instead would make PostgreSQL evaluate the subqueries twice.)
+    unanswered figures (`conv_seller_waiting`), one counting the window and one reading at
+    most two middle values (`conv_seller_opened`), one counting the unread."""
     waiting = conversation_queryset_waiting(datasource).aggregate(
-        count=Count("waiting_since"), oldest=Min("waiting_since")
+        count=Count("pk"), oldest=Min("waiting_since")
     )
 
     opened = Conversation.objects.filter(
@@ -228,11 +206,7 @@ def inbox_conversation_list(
     - archived: the archived ones, newest activity first.
     """
     if tab == InboxTab.NEEDS_REPLY:
-        queryset = (
-            conversation_queryset_waiting(datasource)
-            .filter(waiting_since__isnull=False)  # type: ignore[misc]
-            .order_by("waiting_since", "id")
-        )
+        queryset = conversation_queryset_waiting(datasource).order_by("waiting_since", "id")
     else:
         queryset = Conversation.objects.filter(datasource=datasource).order_by(
             *CONVERSATION_ORDERING

@@ -8,7 +8,10 @@ from parley.accounts.models import UserType
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations.models import Conversation, ConversationType, Message, WriterType
-from parley.conversations.services import conversation_unread_recount
+from parley.conversations.services import (
+    conversation_unread_recount,
+    conversation_waiting_recompute,
+)
 
 
 class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
@@ -76,5 +79,6 @@ def conversation_build(
         setattr(conversation, mark, newest.pk if newest else None)
     conversation.save()
     conversation_unread_recount(conversation_ids=[conversation.pk])
+    conversation_waiting_recompute(conversation_ids=[conversation.pk])
     conversation.refresh_from_db()
     return conversation

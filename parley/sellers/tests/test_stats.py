@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from parley.catalog.tests.factories import DataSourceFactory
 from parley.conversations.models import Message
+from parley.conversations.services import messages_hide
 from parley.conversations.tests.factories import conversation_build
 from parley.sellers.selectors import SellerStats, seller_stats
 from parley.sellers.tests.factories import token_header, token_issue
@@ -76,9 +77,9 @@ def test_a_seller_without_conversations_has_nulls():
 
 def test_hidden_messages_do_not_count_as_waiting(seller):
     spam = _opened(seller, ("user", 7 * D))
-    spam.is_answered = False
-    spam.save()
-    Message.objects.filter(conversation=spam).update(is_hidden=True)
+    assert seller_stats(seller, now=NOW).unanswered == 4
+    # Moderation hides it (the admin's action, through the service that keeps the state).
+    messages_hide(messages=Message.objects.filter(conversation=spam), hidden_by=None)
     # Still in the window (it was opened), but nobody waits on a hidden message.
     stats = seller_stats(seller, now=NOW)
     assert (stats.unanswered, stats.oldest_unanswered_since) == (3, NOW - 3 * D)
