@@ -33,7 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GENERATOR_VERSION = 3  # 2: VACUUM ANALYZE after the load; 3: read marks, an inbox member
+GENERATOR_VERSION = 4  # 2: VACUUM ANALYZE after the load; 3: read marks, an inbox member;
+# 4: waiting_since
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 # Sessions are signed and bound to the password hash with the secret key, so the generator
 # and the served stack share this one (bench databases only).
@@ -344,6 +345,20 @@ def generate(profile: Profile, connection: Any, seed: int = 7) -> dict[str, Any]
         "ON o.id = m.conversation_id WHERE NOT m.is_hidden GROUP BY m.conversation_id) u "
         "WHERE u.conversation_id = c.id"
     )
+    # Since when each unanswered conversation waits, as the services keep it (migration
+    # conversations 0005 computes it the same way): the first visible customer message after
+    # the seller's last visible one, or the first visible customer message.
+    cursor.execute(
+        "UPDATE conversations_conversation c SET waiting_since = coalesce(w.after, w.first) "
+        "FROM (SELECT m.conversation_id, min(m.created_date) FILTER (WHERE "
+        "m.content_type = 'user' AND m.created_date > s.last_seller) AS after, "
+        "min(m.created_date) FILTER (WHERE m.content_type = 'user') AS first "
+        "FROM conversations_message m LEFT JOIN (SELECT conversation_id, "
+        "max(created_date) AS last_seller FROM conversations_message "
+        "WHERE content_type = 'datasource' AND NOT is_hidden GROUP BY conversation_id) s "
+        "ON s.conversation_id = m.conversation_id WHERE NOT m.is_hidden "
+        "GROUP BY m.conversation_id) w WHERE w.conversation_id = c.id AND NOT c.is_answered"
+    )
     summary["orders"] = order_id
     return summary
 
@@ -513,9 +528,16 @@ def current_version(url: str, profile: str) -> bool:
     try:
         with psycopg.connect(url, connect_timeout=3) as connection:
             row = connection.execute("SELECT profile, version FROM bench_meta").fetchone()
+            applied = set(connection.execute("SELECT app, name FROM django_migrations"))
     except psycopg.Error:
         return False
-    return row == (profile, GENERATOR_VERSION)
+    # A migration added since the load (a new column the generator now fills, a new table)
+    # makes the database stale too, without anyone remembering to bump the version.
+    ours = {
+        (path.parent.parent.name, path.stem)
+        for path in (ROOT / "parley").glob("*/migrations/0*.py")
+    }
+    return row == (profile, GENERATOR_VERSION) and ours <= applied
 
 
 def main() -> None:

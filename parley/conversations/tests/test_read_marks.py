@@ -1,6 +1,6 @@
 """Read marks and the kept unread counts (API.md §7): after any interleaving of messages from
 both sides, hides, unhides, reads and unreads, each kept count equals a recount from the
-messages and the marks."""
+messages and the marks, and the kept `waiting_since` equals its definition."""
 
 from typing import Any
 
@@ -57,6 +57,26 @@ def _recount(conversation: Conversation) -> tuple[int, int]:
     )
 
 
+def _waiting_since(conversation: Conversation) -> Any:
+    """Since when the customer waits, by the definition (docs/sellers.md, "Stats"): the first
+    visible customer message after the seller's last visible one; None when the newest
+    visible message is the seller's or no visible customer message is left."""
+    visible = list(
+        Message.objects.filter(conversation=conversation, is_hidden=False).order_by(
+            "created_date", "id"
+        )
+    )
+    if not visible or visible[-1].content_type == SELLER:
+        return None
+    seller_times = [m.created_date for m in visible if m.content_type == SELLER]
+    after = max(seller_times) if seller_times else None
+    return min(
+        m.created_date
+        for m in visible
+        if m.content_type == CUSTOMER and (after is None or m.created_date > after)
+    )
+
+
 def _kept(conversation: Conversation) -> tuple[int, int]:
     conversation.refresh_from_db()
     return conversation.customer_unread_count, conversation.seller_unread_count
@@ -110,6 +130,7 @@ def test_kept_counts_equal_a_recount_after_any_interleaving(operations: list[Any
                 conversation_id=conversation.pk,
             )
         assert _kept(conversation) == _recount(conversation), operation
+        assert conversation.waiting_since == _waiting_since(conversation), operation
 
 
 def test_writing_moves_the_writers_mark_and_counts_for_the_reader() -> None:
@@ -223,3 +244,71 @@ def test_a_held_message_counts_as_unread_only_once_approved() -> None:
     assert _kept(conversation) == (0, 2)
     assert services.conversation_unread_recount(conversation_ids=[conversation.pk]) == 1
     assert _kept(conversation) == (0, 2)
+
+
+def test_waiting_since_follows_answers_follow_ups_and_moderation() -> None:
+    conversation = _open()
+    conversation.refresh_from_db()
+    opened = conversation.waiting_since
+    assert opened == Message.objects.get(conversation=conversation).created_date
+    _write(conversation, CUSTOMER)  # "hello?" does not reset the clock
+    conversation.refresh_from_db()
+    assert conversation.waiting_since == opened
+    answer = _write(conversation, SELLER)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is None
+    follow_up = _write(conversation, CUSTOMER)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since == follow_up.created_date
+    # Hiding the answer: waiting again since the first message, as if it was never answered.
+    services.message_hide(message=answer, hidden_by=None)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since == opened
+    services.message_unhide(message=answer)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since == follow_up.created_date
+    # A held customer message waits for nobody until staff approve it.
+    _write(conversation, SELLER)
+    held = services.message_append(
+        conversation=conversation,
+        content="call me",
+        content_type=CUSTOMER,
+        content_id=conversation.user_id,
+        user_type="registered",
+        held=True,
+    )
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is None
+    services.message_approve(message=held)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since == held.created_date
+
+
+def test_the_data_migration_fills_waiting_since_from_the_visible_messages() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("parley.conversations.migrations.0005_waiting_since")
+    waiting = _open()
+    first = Message.objects.get(conversation=waiting)
+    _write(waiting, CUSTOMER)
+    answered = _open()
+    _write(answered, SELLER)
+    again = _open()
+    _write(again, SELLER)
+    follow_up = _write(again, CUSTOMER)
+    _write(again, CUSTOMER)
+    hidden_only = _open()
+    services.message_hide(message=Message.objects.get(conversation=hidden_only), hidden_by=None)
+    Conversation.objects.update(waiting_since=None)  # as stored before the column existed
+    migration.waiting_since_compute(apps, None)
+    kept = dict(Conversation.objects.values_list("pk", "waiting_since"))
+    assert kept == {
+        waiting.pk: first.created_date,
+        answered.pk: None,
+        again.pk: follow_up.created_date,
+        hidden_only.pk: None,
+    }
+    assert services.conversation_waiting_recompute() == 4
+    assert dict(Conversation.objects.values_list("pk", "waiting_since")) == kept

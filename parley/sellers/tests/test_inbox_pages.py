@@ -188,6 +188,7 @@ def test_needs_reply_is_the_default_oldest_waiting_first(inbox, seller):
     Message.objects.filter(conversation=first).update(
         created_date=timezone.now() - timedelta(days=1)
     )
+    conversation_services.conversation_waiting_recompute(conversation_ids=[first.pk])
     _ask(UserFactory.create(), DataSourceFactory.create())  # another seller's
     page = inbox.get("/seller/inbox/")
     assert page.status_code == 200
@@ -289,6 +290,38 @@ def test_the_list_runs_a_fixed_number_of_queries(inbox, seller, tab, django_asse
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 14
+
+
+def test_pages_go_newer_and_older_without_counting_the_tab(inbox, seller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parley.sellers.inbox import PAGE_SIZE
+
+    asked = [_ask(UserFactory.create(), seller, subject=f"q{n}") for n in range(PAGE_SIZE + 2)]
+    oldest_waiting_first = [conversation.pk for conversation in asked]
+    inbox.get("/seller/inbox/")  # the first request keeps the seller chosen
+    with CaptureQueriesContext(connection) as queries:
+        first = inbox.get("/seller/inbox/").content.decode()
+    assert _rows(first) == oldest_waiting_first[:PAGE_SIZE]
+    assert "page=2" in first and "page=0" not in first
+    assert "Page 1" in first and " of " not in first
+    # The tab is read once, the page and one row more; nothing counts it.
+    tab_reads = [q["sql"] for q in queries if "waiting_since" in q["sql"] and "LIMIT" in q["sql"]]
+    assert len(tab_reads) == 1 and f"LIMIT {PAGE_SIZE + 1}" in tab_reads[0]
+    assert not [q["sql"] for q in queries if "COUNT(*)" in q["sql"] and "waiting_since" in q["sql"]]
+
+    second = inbox.get("/seller/inbox/", {"page": "2"}).content.decode()
+    assert _rows(second) == oldest_waiting_first[PAGE_SIZE:]
+    assert "page=1" in second and "page=3" not in second and "Page 2" in second
+    # Past the end: an empty page that leads back; nonsense means the first page.
+    beyond = inbox.get("/seller/inbox/", {"page": "9"}).content.decode()
+    assert _rows(beyond) == [] and "page=8" in beyond
+    for nonsense in ("0", "-1", "abc", "２", "1e3", "99999999999999999999999"):
+        page = inbox.get("/seller/inbox/", {"page": nonsense})
+        assert page.status_code == 200, nonsense
+        rows = _rows(page.content.decode())
+        assert rows in (oldest_waiting_first[:PAGE_SIZE], []), nonsense
 
 
 # --- The thread ----------------------------------------------------------------------------------
