@@ -28,6 +28,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from parley.accounts.models import User  # noqa: E402
 from parley.catalog.models import DataSource, Product  # noqa: E402
 from parley.conversations.models import Conversation, Message  # noqa: E402
+from parley.conversations.services import conversation_waiting_recompute  # noqa: E402
 from parley.sellers import services  # noqa: E402
 
 
@@ -82,6 +83,8 @@ def populate(count: int) -> tuple[DataSource, Product, str]:
                 )
             )
     Message.objects.bulk_create(messages, batch_size=5000)
+    # The state the services keep with every message, set once for the bulk load.
+    conversation_waiting_recompute()
     key = services.seller_token_create(datasource=seller, name="bench").key
     return seller, product, key
 
