@@ -311,6 +311,9 @@ PARLEY_WEBHOOK_LEASE_SECONDS = env.int("PARLEY_WEBHOOK_LEASE_SECONDS", default=1
 PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS", default=5)
 # Deliveries in flight to one endpoint at most: a hanging receiver holds no more threads.
 PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY = env.int("PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
+# A sender claims up to this many of one endpoint's due deliveries at once (one claim token,
+# one UPDATE), sends them in order over one kept-alive connection and records them together.
+PARLEY_WEBHOOK_BATCH_SIZE = env.int("PARLEY_WEBHOOK_BATCH_SIZE", default=50)
 # Threads of the embedded default's delivery pool (the Celery webhook worker's --concurrency
 # in deploy/Procfile reads the same variable).
 PARLEY_WEBHOOK_WORKER_THREADS = env.int("PARLEY_WEBHOOK_WORKER_THREADS", default=8)

@@ -7,7 +7,6 @@ a rolled-back change sends nothing, and a committed one is delivered even if the
 right after the commit (the sweep finds the row).
 """
 
-import functools
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
@@ -270,16 +269,43 @@ def webhook_event_emit(
             WebhookDelivery(event=event, endpoint_id=pk, created_at=now, next_attempt_at=now)
             for pk in endpoint_ids
         )
-        _dispatch_on_commit([delivery.pk for delivery in deliveries])
+        _dispatch_on_commit([delivery.endpoint_id for delivery in deliveries])
     return event
 
 
-def _dispatch_on_commit(delivery_ids: list[int]) -> None:
-    from parley.webhooks.delivery import webhook_delivery_dispatch
+class _EndpointsDispatch:
+    """The commit callback that hands a transaction's endpoints to the worker: one per
+    transaction however many events it emits, so a burst of events written together becomes
+    one task per endpoint rather than one per event."""
 
-    transaction.on_commit(
-        functools.partial(webhook_delivery_dispatch, delivery_ids=delivery_ids), robust=True
-    )
+    def __init__(self) -> None:
+        self.endpoint_ids: dict[int, None] = {}
+        self.ran = False
+
+    def __call__(self) -> None:
+        from parley.webhooks.delivery import webhook_endpoint_dispatch
+
+        self.ran = True
+        webhook_endpoint_dispatch(endpoint_ids=list(self.endpoint_ids))
+
+
+def _dispatch_on_commit(endpoint_ids: list[int]) -> None:
+    """Hand the endpoints over after the commit, joining the callback this transaction
+    already registered if it is still to run. A callback still in the connection's list
+    is safe to join: if a savepoint's rollback drops it, that rollback undoes the rows being
+    handed over now too (Django drops the callbacks of every savepoint rolled back, and
+    every savepoint open when it was registered is still open or released)."""
+    connection = transaction.get_connection()
+    pending: _EndpointsDispatch | None = getattr(connection, "_parley_webhook_dispatch", None)
+    if (
+        pending is None
+        or pending.ran
+        or not any(callback is pending for _, callback, _ in connection.run_on_commit)
+    ):
+        pending = _EndpointsDispatch()
+        connection._parley_webhook_dispatch = pending
+        transaction.on_commit(pending, robust=True)
+    pending.endpoint_ids.update(dict.fromkeys(endpoint_ids))
 
 
 @transaction.atomic
@@ -307,5 +333,5 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> WebhookDelivery:
     locked.save(
         update_fields=["status", "attempts", "next_attempt_at", "lease_expires_at", "claim_token"]
     )
-    _dispatch_on_commit([locked.pk])
+    _dispatch_on_commit([locked.endpoint_id])
     return locked
