@@ -441,7 +441,7 @@ def _post(claim: Claim, delivery: WebhookDelivery) -> Attempt:
     return Attempt(delivery, result, started_at, timezone.now())
 
 
-def _batch_send(claim: Claim, *, deadline: float) -> list[Attempt]:
+def webhook_batch_send(claim: Claim, *, deadline: float = float("inf")) -> list[Attempt]:
     """Send the batch in order until one is not delivered or the run's time is up; record as
     it goes (at the end, or every RECORD_EVERY_SECONDS). Answers every attempt made."""
     made: list[Attempt] = []
@@ -482,15 +482,18 @@ def _endpoint_deliver(endpoint_id: int) -> dict[int, str]:
     inline = _dispatch_is_inline()
     deadline = float("inf") if inline else time.monotonic() + RUN_SECONDS
     outcomes: dict[int, str] = {}
+    helped = inline
     while True:
         claim = webhook_batch_claim(endpoint_id=endpoint_id)
         if claim is None:
             return outcomes
-        if claim.full and not inline:
+        if claim.full and not helped:
             # More may be due: another sender can take the next batch beside this one, up
             # to the endpoint's concurrency (it finds the endpoint full otherwise, and ends).
+            # Once a run: a sender that ends hands over again if more is due.
             webhook_endpoint_dispatch(endpoint_ids=[endpoint_id])
-        made = _batch_send(claim, deadline=deadline)
+            helped = True
+        made = webhook_batch_send(claim, deadline=deadline)
         outcomes.update((attempt.delivery.pk, attempt.outcome) for attempt in made)
         if not made or made[-1].outcome != "delivered":
             return outcomes  # a failure ends the run; its lease lost: another sender has it

@@ -21,7 +21,7 @@ from parley.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from parley.webhooks.tests.isolation import isolation_run
+from parley.webhooks.tests.scenarios import scenario_run
 
 pytestmark = pytest.mark.django_db
 
@@ -355,10 +355,10 @@ def test_a_disabled_endpoint_is_not_sent_to(endpoint, seller, receiver):
 @pytest.mark.django_db(transaction=True)
 def test_a_hanging_receiver_does_not_hold_up_another_endpoints_deliveries():
     """The embedded pool: 4 threads, at most 2 per endpoint. Ten deliveries to a receiver that
-    never answers; the other seller's five arrive at once all the same (isolation.py): held
+    never answers; the other seller's five arrive at once all the same (scenarios.py): held
     behind the hanging ones, they would wait out the 30 s timeout; the bound leaves a loaded
     machine room below that."""
-    figures = isolation_run()
+    figures = scenario_run("hanging_receiver")
     assert figures["healthy_received"] == 5
     assert figures["healthy_seconds"] < 10
     assert figures["hanging_received"] == 2  # its share of the threads, no more

@@ -1,8 +1,10 @@
-"""The embedded pool under a hanging receiver, with real threads and a real database.
+"""Delivery scenarios with real threads and a real database: the embedded pool under a
+hanging receiver, and senders racing for one endpoint's deliveries.
 
 Threads share the database, which SQLite's in-memory test database cannot do for writers: on
-SQLite the scenario runs in a child process on a file database (as the conversation races do),
-on PostgreSQL in the test itself."""
+SQLite a scenario runs in a child process on a file database (as the conversation races do),
+on PostgreSQL in the test itself: `python -m parley.webhooks.tests.scenarios <name> '<json
+arguments>'` prints the result."""
 
 import gc
 import json
@@ -10,7 +12,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ from django.db import connection
 from django.test import override_settings
 
 
-def _scenario() -> dict[str, Any]:
+def hanging_receiver() -> dict[str, Any]:
     from parley.catalog.tests.factories import DataSourceFactory
     from parley.webhooks import delivery, services
     from parley.webhooks.models import WebhookDelivery
@@ -71,7 +75,70 @@ def _scenario() -> dict[str, Any]:
         gc.collect()
 
 
-SCENARIO_SETTINGS = {
+def senders_race(*, senders: int, deliveries: int, batch_size: int) -> dict[str, Any]:
+    """`senders` workers drain one endpoint's `deliveries` at the same moment, in batches."""
+    from unittest import mock
+
+    from parley.catalog.tests.factories import DataSourceFactory
+    from parley.webhooks import delivery, services
+    from parley.webhooks.models import WebhookDelivery
+    from parley.webhooks.tests.receiver import Receiver
+
+    receiver = Receiver().start()
+    receiver.delay = 0.002  # each request takes a moment, so the senders' batches overlap
+    try:
+        with override_settings(
+            PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS=True,
+            PARLEY_WEBHOOK_BATCH_SIZE=batch_size,
+            PARLEY_WEBHOOK_ENDPOINT_CONCURRENCY=senders,
+        ):
+            endpoint = services.webhook_endpoint_create(
+                datasource=DataSourceFactory.create(), url=receiver.url
+            )
+            with mock.patch.object(delivery, "webhook_endpoint_dispatch"):  # pending, unsent
+                for n in range(deliveries):
+                    services.webhook_event_emit(
+                        event_type="message.created", seller=endpoint.datasource, data={"n": n}
+                    )
+            sent = run_together(
+                senders, lambda _: delivery.webhook_endpoint_deliver(endpoint_id=endpoint.pk)
+            )
+        rows = WebhookDelivery.objects.filter(endpoint=endpoint)
+        return {
+            "delivered_by_each": sent,
+            "requests": len(receiver.requests),
+            "distinct_webhook_ids": len(receiver.accepted),
+            "most_accepted_of_one_id": max(receiver.accepted.values(), default=0),
+            "rows": [list(row) for row in sorted(set(rows.values_list("status", "attempts")))],
+        }
+    finally:
+        receiver.stop()
+
+
+def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """`work(index)` in `count` threads released at the same moment: what each returned or
+    raised."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        except Exception as error:  # the caller sees what each thread got
+            results[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+HANGING_RECEIVER_SETTINGS = {
     "PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,
     "PARLEY_WEBHOOK_SEND_IN_THREAD": True,
     "PARLEY_WEBHOOK_WORKER_THREADS": 4,
@@ -80,20 +147,30 @@ SCENARIO_SETTINGS = {
 }
 
 
-def isolation_run() -> dict[str, Any]:
+def _hanging_receiver_scenario() -> dict[str, Any]:
+    with override_settings(**HANGING_RECEIVER_SETTINGS):
+        return hanging_receiver()
+
+
+SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
+    "hanging_receiver": _hanging_receiver_scenario,
+    "senders_race": senders_race,
+}
+
+
+def scenario_run(name: str, **arguments: Any) -> dict[str, Any]:
     if connection.vendor != "sqlite":
-        with override_settings(**SCENARIO_SETTINGS):
-            return _scenario()
+        return SCENARIOS[name](**arguments)
     base_dir = Path(settings.BASE_DIR)
     with tempfile.TemporaryDirectory() as directory:
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{directory}/isolation.sqlite3",
+            "DATABASE_URL": f"sqlite:///{directory}/scenario.sqlite3",
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "PYTHONPATH": str(base_dir),
         }
         completed = subprocess.run(
-            [sys.executable, "-m", "parley.webhooks.tests.isolation"],
+            [sys.executable, "-m", "parley.webhooks.tests.scenarios", name, json.dumps(arguments)],
             cwd=base_dir,
             env=env,
             capture_output=True,
@@ -102,7 +179,7 @@ def isolation_run() -> dict[str, Any]:
             check=False,
         )
     if completed.returncode != 0:
-        raise AssertionError(f"isolation scenario failed:\n{completed.stderr[-4000:]}")
+        raise AssertionError(f"scenario {name} failed:\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -115,8 +192,8 @@ def main() -> None:
         connection.settings_dict["NAME"]
     ), "run on a file database"
     call_command("migrate", verbosity=0)
-    with override_settings(**SCENARIO_SETTINGS):
-        print(json.dumps(_scenario()))
+    name, arguments = sys.argv[1], json.loads(sys.argv[2])
+    print(json.dumps(SCENARIOS[name](**arguments)))
 
 
 if __name__ == "__main__":
