@@ -61,7 +61,7 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_size(
     assert all(row.claim_token == "" and row.lease_expires_at is None for row in rows)
     # each row has its own times, not the batch's
     assert all(row.last_attempt_at and row.delivered_at for row in rows)
-    assert all(row.last_attempt_at <= row.delivered_at for row in rows)  # type: ignore[operator]
+    assert all(row.last_attempt_at <= row.delivered_at for row in rows)
     assert len({row.delivered_at for row in rows}) > 1
 
 
