@@ -209,6 +209,20 @@ PARLEY_MAX_MULTIPART_BODY_BYTES = env.int(
     "PARLEY_MAX_MULTIPART_BODY_BYTES", default=11 * 1024 * 1024
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = PARLEY_MAX_JSON_BODY_BYTES
+# Message attachments (API.md §8): images are decoded and re-encoded; one with more pixels
+# than this is refused before it is decoded (decompression bombs). 40 megapixels: a phone's
+# full-resolution photo; RGB decoding needs about 3 bytes a pixel.
+PARLEY_MAX_IMAGE_PIXELS = env.int("PARLEY_MAX_IMAGE_PIXELS", default=40_000_000)
+# How long a presigned download URL lives when the files are on S3 (django-storages), at
+# most 300 seconds: it is minted only after the request's own check.
+PARLEY_ATTACHMENT_URL_SECONDS = min(env.int("PARLEY_ATTACHMENT_URL_SECONDS", default=300), 300)
+# Uploads never linked to a message are deleted after this many hours (the sweep).
+PARLEY_ATTACHMENT_UNLINKED_HOURS = env.int("PARLEY_ATTACHMENT_UNLINKED_HOURS", default=48)
+PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS = env.int(
+    "PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS", default=15 * 60
+)
+# ClamAV's clamd (tcp://host:port or unix:///path); empty: uploads are not scanned.
+PARLEY_CLAMD_URL = env.str("PARLEY_CLAMD_URL", default="")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # --- Virus scanning (API.md §8) -----------------------------------------------------------
@@ -335,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parley.webhooks.tasks.webhook_delivery_sweep",
         "schedule": PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS,
     },
+    # API.md §8: uploads never linked to a message, deleted after 48 hours; lost scans.
+    "attachment-sweep": {
+        "task": "parley.conversations.tasks.attachment_sweep",
+        "schedule": PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS,
+    },
     # API.md §11: the retention rules and the expiry of privacy records, once a day.
     "privacy-retention": {
         "task": "parley.privacy.tasks.retention_apply",
@@ -384,6 +403,18 @@ CONSTANCE_CONFIG: dict[str, tuple[Any, ...]] = {
         for kind in ("message", "question", "review")
     },
     # Retention (API.md §11, docs/PRIVACY.md), applied by the daily job; 0 keeps for ever.
+    # Message attachments (API.md §8).
+    "ATTACHMENT_MAX_BYTES": (
+        10 * 1024 * 1024,
+        "The largest message attachment, in bytes (at most PARLEY_MAX_UPLOAD_BYTES).",
+        int,
+    ),
+    "ATTACHMENTS_PER_MESSAGE": (5, "The most attachments one message may carry.", int),
+    "ATTACHMENTS_PER_CONVERSATION": (
+        30,
+        "The most attachments the messages of one conversation may carry together.",
+        int,
+    ),
     "RETENTION_CONTACT_REQUEST_DAYS": (
         730,
         "Contact requests older than this many days are deleted (0: kept).",
@@ -414,6 +445,7 @@ THROTTLE_RATES_SHIPPED = {
     "conversation_create": "30/min",
     "seller": "600/min",
     "similar_questions": "60/min",
+    "attachment_upload": "60/hour",  # API.md §8: per customer, per seller
     "storefront": "1200/min",  # API.md §6: all unsafe requests from one storefront server
 }
 

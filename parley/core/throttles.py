@@ -89,6 +89,23 @@ class ConversationCreateThrottle(UserThrottle):
     scope = "conversation_create"
 
 
+class AttachmentUploadThrottle(SimpleRateThrottle):
+    """`attachment_upload` per caller (API.md §8): a customer by user id, a seller by seller
+    (all its tokens and inbox members together)."""
+
+    scope = "attachment_upload"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        datasource = getattr(request.user, "datasource", None)  # a seller's principal
+        if datasource is not None:
+            ident = f"seller-{datasource.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class SellerThrottle(SimpleRateThrottle):
     """The `seller` rate per API token (`request.auth`, a `SellerToken` of the seller API's
     authentication): each integration has its own budget. No token, no throttle."""

@@ -145,7 +145,7 @@ def _stored(root: Path) -> list[Path]:
 def media(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.PARLEY_MAX_OOXML_UNCOMPRESSED_BYTES = BOMB_LIMIT
-    monkeypatch.setattr("parley.support.attachments.MAX_OOXML_ENTRIES", ENTRY_LIMIT)
+    monkeypatch.setattr("parley.core.files.MAX_OOXML_ENTRIES", ENTRY_LIMIT)
     config.CONTACT_US_EMAIL_TO = '{"contact_us": "support@shop.example"}'
     return settings.MEDIA_ROOT
 
