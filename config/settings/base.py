@@ -491,6 +491,8 @@ PARLEY_COOKIELESS_URL_NAMES = [
     "conversation-unread-summary",
     "conversation-read",
     "conversation-unread",
+    "conversation-attachment-upload",
+    "conversation-attachments",
 ]
 
 REST_FRAMEWORK = {

@@ -1,5 +1,8 @@
 """The test suite: SQLite in memory unless DATABASE_URL names PostgreSQL."""
 
+import tempfile
+from pathlib import Path
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import ALLOWED_HOSTS, DATABASES, env
 
@@ -24,3 +27,5 @@ PARLEY_MAIL_SEND_IN_THREAD = False  # tests run the send task inline after the c
 PARLEY_BACKGROUND_IN_THREAD = False  # after-commit jobs run inline, so tests see their effect
 PARLEY_WEBHOOK_SEND_IN_THREAD = False  # tests deliver inline after the commit
 PARLEY_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False  # tests that need a loopback receiver say so
+# Files the tests store (attachments) go to a directory of this run, never to var/private.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="parley-test-media-"))

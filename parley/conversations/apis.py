@@ -30,6 +30,10 @@ from parley.conversations.models import (
     WriterType,
 )
 from parley.conversations.serializers import (
+    AttachmentIdListField,
+    AttachmentOutputSerializer,
+    AttachmentUploadSerializer,
+    ConversationAttachmentSerializer,
     ConversationFilterSerializer,
     ConversationOutputSerializer,
     PublicQuestionSerializer,
@@ -38,6 +42,7 @@ from parley.conversations.serializers import (
     ReadStateOutputSerializer,
     SimilarQuestionSerializer,
     UnreadSummaryOutputSerializer,
+    attachment_render,
     read_state_render,
 )
 from parley.core.apis import paginated_response, path_id
@@ -46,7 +51,11 @@ from parley.core.middleware import mark_language_independent
 from parley.core.pagination import PageLimitPagination
 from parley.core.renderers import OrjsonRenderer
 from parley.core.schema import BAD_REQUEST, SchemaPrecision
-from parley.core.throttles import ConversationCreateThrottle, SimilarQuestionsThrottle
+from parley.core.throttles import (
+    AttachmentUploadThrottle,
+    ConversationCreateThrottle,
+    SimilarQuestionsThrottle,
+)
 from parley.core.validators import IdField, SingleLineField, TextField, given_fields
 
 # With `conversation`, these belong to the conversation: ignored in the request, not validated.
@@ -96,7 +105,7 @@ class ConversationListCreateApi(APIView):
     renderer_classes = [OrjsonRenderer]
 
     class ConversationMessageInputSerializer(SchemaPrecision, serializers.Serializer):
-        absent_when_empty = absent_when_null = OPTIONAL_FIELDS
+        absent_when_empty = absent_when_null = (*OPTIONAL_FIELDS, "attachments")
         # `item_content` and `item_id` go together, unless `conversation` names the
         # conversation (whose own item then holds: the request's item fields are ignored).
         schema_extra = {
@@ -118,6 +127,7 @@ class ConversationListCreateApi(APIView):
         conversation = IdField(required=False)
         item_content = serializers.ChoiceField(choices=ItemContent.choices, required=False)
         item_id = IdField(required=False)
+        attachments = AttachmentIdListField()
 
         def to_internal_value(self, data: Any) -> Any:
             if isinstance(data, Mapping):
@@ -193,6 +203,7 @@ class ConversationListCreateApi(APIView):
             is_public=data["is_public"],
             item_content=data.get("item_content"),
             item_id=data.get("item_id"),
+            attachments=data.get("attachments") or (),
         )
         conversation = message.conversation
         return Response(
@@ -211,6 +222,69 @@ class ConversationListCreateApi(APIView):
                 "content_type": message.content_type,
             },
             status=status.HTTP_201_CREATED,
+        )
+
+
+# The two upload endpoints' answers (the seller's is in parley.sellers.attachment_apis).
+ATTACHMENT_UPLOAD_RESPONSES = {
+    201: AttachmentOutputSerializer,
+    400: OpenApiResponse(description="No file, or not an allowed file, named `file`"),
+    413: OpenApiResponse(description="A body over its cap"),
+}
+
+
+def attachment_upload_answer(
+    request: Request, *, user_id: int | None = None, datasource_id: int | None = None
+) -> Response:
+    """Validate the multipart `file`, store it as the caller's upload, answer `201`."""
+    serializer = AttachmentUploadSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    attachment = services.attachment_upload(
+        upload=serializer.validated_data["file"], user_id=user_id, datasource_id=datasource_id
+    )
+    return Response(attachment_render(attachment), status=status.HTTP_201_CREATED)
+
+
+class AttachmentUploadApi(APIView):
+    """`POST /users/conversations/attachments/` (API.md §8): the customer uploads a file to
+    link to a message of theirs later. Session and CSRF; throttled as `attachment_upload`."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AttachmentUploadThrottle]
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses=ATTACHMENT_UPLOAD_RESPONSES,
+        summary="Upload a file to attach to one of your messages",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        return attachment_upload_answer(request, user_id=request.user.pk)
+
+
+class ConversationAttachmentListApi(APIView):
+    """`GET /users/conversations/<id>/attachments/`: the files of the visible messages."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [OrjsonRenderer]
+
+    @extend_schema(
+        responses={
+            200: ConversationAttachmentSerializer(many=True),
+            404: OpenApiResponse(description="Not one of the user's conversations"),
+        },
+        summary="The files of one of your conversations' messages",
+    )
+    def get(self, request: Request, conversation_id: str) -> Response:
+        assert isinstance(request.user, User)
+        found = selectors.attachment_list_for_customer(
+            user_id=request.user.pk, conversation_id=path_id(conversation_id)
+        )
+        return Response(
+            [
+                {**attachment_render(attachment), "message": attachment.message_id}
+                for attachment in found
+            ]
         )
 
 

@@ -4,6 +4,8 @@ The customer API (this app) and the seller API (`parley.sellers`) both write thr
 `parley.conversations.services` and read pages through `parley.conversations.pages`.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -217,6 +219,9 @@ class Message(models.Model):
     moderation_status = models.CharField(
         max_length=8, choices=ModerationStatus.choices, blank=True, default=ModerationStatus.NONE
     )
+    # Set when attachments are linked (API.md §8), so a page reads the attachments only when
+    # one of its messages has any (a database default: bulk loads need not name it).
+    has_attachments = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ("created_date", "id")
@@ -261,3 +266,105 @@ class HeldMessage(Message):
         proxy = True
         verbose_name = "held message"
         verbose_name_plural = "moderation queue"
+
+
+# --- Attachments (API.md §8) ------------------------------------------------------------------
+
+ATTACHMENT_ID_PREFIX = "att_"
+
+
+def attachment_public_id() -> str:
+    """`att_` and 22 random URL-safe characters (128 bits): not enumerable, not guessable."""
+    return ATTACHMENT_ID_PREFIX + secrets.token_urlsafe(16)
+
+
+class ScanStatus(models.TextChoices):
+    """ClamAV's verdict (PARLEY_CLAMD_URL). Without scanning an upload is `not_scanned` and
+    both parties may download it; with scanning it is `pending` until the worker says `clean`
+    (the other party gets 404 until then; the uploader may download their own) or `infected`
+    (the file is deleted, the row and the signature stay for staff)."""
+
+    NOT_SCANNED = "not_scanned", "Not scanned"
+    PENDING = "pending", "Pending"
+    CLEAN = "clean", "Clean"
+    INFECTED = "infected", "Infected"
+
+
+class Attachment(models.Model):
+    """A file uploaded by a customer or a seller. It belongs to its uploader until it is
+    linked, once, to a message of theirs; unlinked uploads are deleted after 48 hours
+    (`attachment_sweep`). The file is stored under a random name in private storage; `name`
+    is the sanitised original name, shown and sent as the download's file name."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=attachment_public_id)
+    file = models.FileField(max_length=255, blank=True, help_text="Empty once deleted.")
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    # The uploader: a customer, or a seller (whether through a token or an inbox member).
+    uploader_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # led by attachment_user_created
+    )
+    uploader_datasource = models.ForeignKey(
+        DataSource,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # led by attachment_seller_created
+    )
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    scan_status = models.CharField(
+        max_length=16, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED
+    )
+    scan_signature = models.CharField(
+        max_length=255, blank=True, help_text="What ClamAV found in an infected file."
+    )
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(uploader_user__isnull=True, uploader_datasource__isnull=False)
+                | Q(uploader_user__isnull=False, uploader_datasource__isnull=True),
+                name="attachment_one_uploader",
+            ),
+            models.CheckConstraint(
+                condition=Q(scan_status__in=ScanStatus.values), name="attachment_scan_status_valid"
+            ),
+        ]
+        indexes = [
+            # The 48-hour sweep walks the unlinked uploads, oldest first.
+            models.Index(
+                fields=("created_at",),
+                condition=Q(message__isnull=True),
+                name="attachment_unlinked_created",
+            ),
+            # An uploader's own uploads (linking checks them; erasure deletes a customer's).
+            models.Index(fields=("uploader_user", "created_at"), name="attachment_user_created"),
+            models.Index(
+                fields=("uploader_datasource", "created_at"), name="attachment_seller_created"
+            ),
+            # Scans the worker lost, handed on again by the sweep.
+            models.Index(
+                fields=("created_at",),
+                condition=Q(scan_status="pending"),
+                name="attachment_scan_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.name}"

@@ -32,12 +32,15 @@ from rest_framework.settings import api_settings
 from parley.catalog.models import OrderItem, Product
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
+    Attachment,
     Conversation,
     ConversationType,
     ItemContent,
     Message,
+    WriterType,
 )
 from parley.conversations.selectors import (
+    attachment_visible_to,
     conversation_queryset_filter,
     message_queryset_visible,
     public_question_queryset,
@@ -93,6 +96,7 @@ MESSAGE_COLUMNS = (
     "content_id",
     "user_type",
     "created_date",
+    "has_attachments",
 )
 ORDER_ITEM_COLUMNS = ("id", "order_id", "order__number", "product_id")
 PRODUCT_COLUMNS = ("id", "sku", "name")
@@ -162,6 +166,7 @@ DATASOURCE = slice(DATASOURCE_ID, DATASOURCE_ID + len(DATASOURCE_COLUMNS))
     MESSAGE_CONTENT_ID,
     MESSAGE_USER_TYPE,
     MESSAGE_CREATED,
+    MESSAGE_HAS_ATTACHMENTS,
 ) = _positions(
     MESSAGE_COLUMNS,
     "id",
@@ -171,6 +176,7 @@ DATASOURCE = slice(DATASOURCE_ID, DATASOURCE_ID + len(DATASOURCE_COLUMNS))
     "content_id",
     "user_type",
     "created_date",
+    "has_attachments",
 )
 ORDER_ITEM_ID, ORDER_ITEM_ORDER, ORDER_ITEM_NUMBER, ORDER_ITEM_PRODUCT = _positions(
     ORDER_ITEM_COLUMNS, "id", "order_id", "order__number", "product_id"
@@ -480,12 +486,44 @@ def datetime_renderer() -> Callable[[Any], str | None]:
     return render
 
 
+ATTACHMENT_COLUMNS = ("message_id", "public_id", "name", "size", "content_type")
+
+
+def seller_attachments_fetch(
+    messages: dict[int, list[tuple[Any, ...]]],
+) -> dict[int, list[dict[str, Any]]]:
+    """The attachments the seller may see (API.md §8) of a page's visible messages, rendered
+    as `AttachmentOutputSerializer` declares them, by message id: one query, none when no
+    message of the page has any (`Message.has_attachments`)."""
+    message_ids = [
+        row[MESSAGE_ID]
+        for rows in messages.values()
+        for row in rows
+        if row[MESSAGE_HAS_ATTACHMENTS]
+    ]
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not message_ids:
+        return found
+    rows = (
+        Attachment.objects.filter(message_id__in=message_ids)
+        .filter(attachment_visible_to(WriterType.DATASOURCE))
+        .order_by("created_at", "id")
+        .values_list(*ATTACHMENT_COLUMNS)
+    )
+    for message_id, public_id, name, size, content_type in rows:
+        found.setdefault(message_id, []).append(
+            {"id": public_id, "name": name, "size": size, "content_type": content_type}
+        )
+    return found
+
+
 def conversation_rows_render(
     page: list[tuple[Any, ...]],
     messages: dict[int, list[tuple[Any, ...]]],
     items: dict[ItemKey, Any],
     *,
     seller: bool = False,
+    attachments: dict[int, list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The conversation objects of API.md §4 for a page and what `conversation_rows_fetch`
     read for it; what `ConversationOutputSerializer` declares, key for key. With `seller`,
@@ -535,6 +573,10 @@ def conversation_rows_render(
         if seller:
             answer[-1]["unread_count"] = row[SELLER_UNREAD_COUNT]
             answer[-1]["customer_last_read_message_id"] = row[CUSTOMER_LAST_READ]
+            # The seller's message objects list their attachments (API.md §8).
+            by_message = attachments or {}
+            for message in answer[-1]["message_set"]:
+                message["attachments"] = by_message.get(message["id"], [])
     return answer
 
 
@@ -543,7 +585,9 @@ def conversation_page_render(
 ) -> list[dict[str, Any]]:
     """A page of rows of `ROW_COLUMNS` as the API answers it (list and detail, customer and,
     with `seller`, the seller's)."""
-    return conversation_rows_render(*conversation_rows_fetch(rows), seller=seller)
+    page, messages, items = conversation_rows_fetch(rows)
+    attachments = seller_attachments_fetch(messages) if seller else None
+    return conversation_rows_render(page, messages, items, seller=seller, attachments=attachments)
 
 
 def seller_conversation_page_render(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
-from parley.conversations.models import Conversation, HeldMessage, Message, WriterType
+from parley.conversations.models import (
+    Attachment,
+    Conversation,
+    HeldMessage,
+    Message,
+    WriterType,
+)
 from parley.core.privacy import (
     ERASED_TEXT,
     ErasureContext,
@@ -112,6 +118,56 @@ holder_register(
         count=_conversations_count,
         erase=_conversations_erase,
         export=_conversations_export,
+    )
+)
+
+
+# --- Attachments (API.md §8, §11): the files the customer uploaded ---------------------------
+
+
+def _customer_attachments(ctx: ErasureContext) -> QuerySet[Attachment]:
+    if ctx.user.pk is None:
+        return Attachment.objects.none()
+    return Attachment.objects.filter(uploader_user_id=ctx.user.pk)
+
+
+def _attachments_export(user: Any) -> list[dict[str, Any]]:
+    """One query: what the customer uploaded, linked or not (the files themselves are
+    downloaded one by one through `GET /attachments/<id>/`)."""
+    if user.pk is None:
+        return []
+    return [
+        {
+            "id": attachment.public_id,
+            "message": attachment.message_id,
+            "name": attachment.name,
+            "size": attachment.size,
+            "content_type": attachment.content_type,
+            "created_at": attachment.created_at,
+            "file_deleted": not attachment.file,
+        }
+        for attachment in Attachment.objects.filter(uploader_user_id=user.pk).order_by(
+            "created_at", "id"
+        )
+    ]
+
+
+def _attachments_erase(ctx: ErasureContext) -> int:
+    """The customer's uploads go, rows now and files after the commit, through the one
+    service that deletes attachment files (`attachments_delete`); the seller's files in the
+    customer's conversations are the seller's and stay."""
+    from parley.conversations.services import attachments_delete
+
+    return attachments_delete(attachments=_customer_attachments(ctx))
+
+
+holder_register(
+    Holder(
+        section="attachments",
+        fields={Attachment: ("file", "name", "content_type")},
+        count=lambda ctx: _customer_attachments(ctx).count(),
+        erase=_attachments_erase,
+        export=_attachments_export,
     )
 )
 no_personal_data(

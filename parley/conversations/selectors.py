@@ -5,18 +5,22 @@ The pages themselves (customer list and detail, seller list and detail, public q
 read and rendered in `parley.conversations.pages`."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from parley.catalog.models import Product
 from parley.conversations.models import (
+    Attachment,
     Conversation,
     ConversationType,
     ItemContent,
     Message,
+    ScanStatus,
     WriterType,
 )
 
@@ -130,3 +134,106 @@ def public_question_text_get(conversation_id: int) -> PublicQuestionText | None:
     product_id, text = conversation
     assert product_id is not None  # a product question always names its product
     return PublicQuestionText(product_id=product_id, text=text)
+
+
+# --- Attachments (API.md §8) ------------------------------------------------------------------
+
+
+def attachment_visible_to(party: str, prefix: str = "") -> Q:
+    """The linked attachments a party of the conversation may see and download: those of
+    visible messages, whose file is still stored, and scanned clean (or not scanned at all);
+    while a scan is pending only the uploader (the message's writer) sees it. `prefix`
+    reaches the attachment from another model (`attachments__`)."""
+    return (
+        Q(
+            **{
+                f"{prefix}message__is_hidden": False,
+                f"{prefix}message__isnull": False,
+            }
+        )
+        & (
+            Q(**{f"{prefix}scan_status__in": (ScanStatus.NOT_SCANNED, ScanStatus.CLEAN)})
+            | Q(
+                **{
+                    f"{prefix}scan_status": ScanStatus.PENDING,
+                    f"{prefix}message__content_type": party,
+                }
+            )
+        )
+        & ~Q(**{f"{prefix}file": ""})
+    )
+
+
+def attachment_list_for_party(*, party: str, message_ids: list[int]) -> QuerySet[Attachment]:
+    """The attachments of these messages that `party` may see, in upload order."""
+    return (
+        Attachment.objects.filter(message_id__in=message_ids)
+        .filter(attachment_visible_to(party))
+        .order_by("created_at", "id")
+    )
+
+
+def attachment_list_for_customer(*, user_id: int, conversation_id: int) -> QuerySet[Attachment]:
+    """`GET /users/conversations/<id>/attachments/`: 404 unless the conversation is the
+    user's; the attachments of its visible messages that the customer may download."""
+    get_object_or_404(Conversation.objects.only("pk"), pk=conversation_id, user_id=user_id)
+    return (
+        Attachment.objects.filter(message__conversation_id=conversation_id)
+        .filter(attachment_visible_to(WriterType.USER))
+        .order_by("message__created_date", "message_id", "created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class AttachmentCaller:
+    """Who asks for a file: a session's user (a customer, staff, an inbox member of
+    `datasource_ids`) or a seller token (`datasource_ids` alone)."""
+
+    user_id: int | None = None
+    datasource_ids: frozenset[int] = frozenset()
+    is_staff: bool = False
+
+
+def attachment_get_for_download(*, public_id: str, caller: AttachmentCaller) -> Attachment:
+    """The attachment, if the caller may download it; 404 otherwise, whatever the reason
+    (no such file, deleted, not theirs, a hidden message's, a scan pending for the other
+    party), so the answer never tells that a file exists.
+
+    - Staff may download any file still stored (they moderate hidden messages too).
+    - An unlinked upload: its uploader only.
+    - A linked one: the conversation's customer and its seller (token or inbox member),
+      while the message is visible and the scan allows (`attachment_visible_to`); the uploader
+      may also download their own upload while its scan is pending."""
+    attachment = (
+        Attachment.objects.select_related("message__conversation")
+        .filter(public_id=public_id)
+        .exclude(file="")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No Attachment matches the given query.")
+    if caller.is_staff:
+        return attachment
+    own = (
+        attachment.uploader_user_id is not None and attachment.uploader_user_id == caller.user_id
+    ) or (
+        attachment.uploader_datasource_id is not None
+        and attachment.uploader_datasource_id in caller.datasource_ids
+    )
+    message = attachment.message
+    if message is None:
+        if own:
+            return attachment
+        raise Http404("No Attachment matches the given query.")
+    conversation = message.conversation
+    if caller.user_id is not None and conversation.user_id == caller.user_id:
+        party: str | None = WriterType.USER
+    elif conversation.datasource_id in caller.datasource_ids:
+        party = WriterType.DATASOURCE
+    else:
+        party = None
+    if party is None or message.is_hidden or attachment.scan_status == ScanStatus.INFECTED:
+        raise Http404("No Attachment matches the given query.")
+    if attachment.scan_status == ScanStatus.PENDING and not own:
+        raise Http404("No Attachment matches the given query.")
+    return attachment

@@ -9,6 +9,7 @@ filters (`ConversationFilterSerializer`) are the one input serializer here.
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -16,12 +17,15 @@ from parley.accounts.serializers import UserSummarySerializer
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.catalog.serializers import ProductOutputSerializer
 from parley.conversations.models import (
+    Attachment,
     Conversation,
     ConversationType,
     ItemContent,
     Message,
+    WriterType,
 )
 from parley.conversations.pages import DATASOURCE_KEYS, name_mask
+from parley.conversations.selectors import attachment_list_for_party
 from parley.core.schema import SchemaPrecision
 from parley.core.validators import IdField, given_fields
 
@@ -49,7 +53,7 @@ class DataSourceOutputSerializer(serializers.ModelSerializer[DataSource]):
 class MessageOutputSerializer(serializers.ModelSerializer[Message]):
     class Meta:
         model = Message
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "message_content",
             "content_type",
@@ -57,6 +61,83 @@ class MessageOutputSerializer(serializers.ModelSerializer[Message]):
             "user_type",
             "created_date",
         )
+
+
+class AttachmentOutputSerializer(serializers.ModelSerializer[Attachment]):
+    """An attachment (API.md §8): the upload's answer and each of a seller message's."""
+
+    id = serializers.CharField(source="public_id", help_text='"att_" and 22 random characters')
+
+    class Meta:
+        model = Attachment
+        fields: tuple[str, ...] = ("id", "name", "size", "content_type")
+
+
+class ConversationAttachmentSerializer(AttachmentOutputSerializer):
+    """`GET /users/conversations/<id>/attachments/`: each with its message's id."""
+
+    message = serializers.IntegerField(source="message_id")
+
+    class Meta(AttachmentOutputSerializer.Meta):
+        fields: tuple[str, ...] = ("id", "message", "name", "size", "content_type")
+
+
+class AttachmentIdListField(serializers.ListField):
+    """`"attachments": ["att_…", ...]` on a message (API.md §8): the caller's own unlinked
+    uploads. The per-message limit is a runtime setting, checked by the service; this cap
+    only keeps a silly request small."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.CharField(max_length=32))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault(
+            "help_text",
+            "Ids of your own uploads (`POST .../attachments/`) not linked to a message yet.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):  # an item's error, by position: one message
+                raise serializers.ValidationError(
+                    _("Each attachment must be the id of an upload of yours.")
+                ) from error
+            raise
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """The multipart body of the two upload endpoints."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+def attachment_render(attachment: Attachment) -> dict[str, Any]:
+    """`AttachmentOutputSerializer`'s object, without DRF's per-field machinery."""
+    return {
+        "id": attachment.public_id,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }
+
+
+class SellerMessageOutputSerializer(MessageOutputSerializer):
+    """The seller's message object: §4's and its attachments (API.md §8)."""
+
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(MessageOutputSerializer.Meta):
+        fields = (*MessageOutputSerializer.Meta.fields, "attachments")
+
+    @extend_schema_field(AttachmentOutputSerializer(many=True))
+    def get_attachments(self, message: Message) -> list[dict[str, Any]]:
+        if not message.has_attachments:
+            return []
+        found = attachment_list_for_party(party=WriterType.DATASOURCE, message_ids=[message.pk])
+        return [attachment_render(attachment) for attachment in found]
 
 
 @extend_schema_field(
@@ -104,6 +185,7 @@ class SellerConversationOutputSerializer(ConversationOutputSerializer):
     """The seller's conversation object: §4's, with the seller's unread count and the
     customer's read mark (API.md §7)."""
 
+    message_set = SellerMessageOutputSerializer(source="visible_messages", many=True)
     unread_count = serializers.IntegerField(source="seller_unread_count")
     customer_last_read_message_id = serializers.IntegerField(allow_null=True)
 

@@ -2,9 +2,17 @@
 these functions; the database constraints behind them decide every race."""
 
 import functools
+import importlib
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from constance import config
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,21 +24,26 @@ from parley.accounts.models import User
 from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations import selectors
 from parley.conversations.models import (
+    Attachment,
     Conversation,
     ConversationType,
     ItemContent,
     Message,
     ModerationStatus,
+    ScanStatus,
     WriterType,
 )
 from parley.conversations.notifications import message_notify
 from parley.conversations.selectors import message_queryset_visible
 from parley.core import background
 from parley.core.exceptions import ApplicationError, ListedError
+from parley.core.files import JPEG, PDF, PNG, WEBP, CheckedFile, FileKind, file_check
 from parley.moderation import metrics as moderation_metrics
 from parley.moderation.services import Screening, Sender, message_screen
 from parley.similar import services as similar_services
 from parley.webhooks.services import webhook_event_emit
+
+logger = logging.getLogger(__name__)
 
 
 class ConversationAlreadyExists(ListedError):
@@ -234,6 +247,7 @@ def message_append(
     content_id: int,
     user_type: str,
     held: bool = False,
+    attachments: Sequence[str] = (),
 ) -> Message:
     """Add a message to a conversation and move the conversation's state with it.
 
@@ -246,6 +260,9 @@ def message_append(
     `held` (moderation's `hold`): the message is stored hidden and pending; the
     conversation's state does not move and nobody is notified until staff approve it
     (`message_approve`).
+
+    `attachments` (public ids) are linked to the message in this transaction
+    (`_attachments_link`): each must be the writer's own upload, not linked yet.
     """
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     limit = settings.PARLEY_CONVERSATION_MAX_MESSAGES
@@ -263,7 +280,10 @@ def message_append(
         created_date=timezone.now(),
         is_hidden=held,
         moderation_status=ModerationStatus.PENDING if held else ModerationStatus.NONE,
+        has_attachments=bool(attachments),
     )
+    if attachments:
+        _attachments_link(message=message, conversation=locked, public_ids=attachments)
     if held:
         # Staff's integrations hear of it now (API.md §10); the seller's only once staff
         # approve it (`message_approve`).
@@ -341,6 +361,7 @@ def conversation_create(
     item_content: str | None = None,
     item_id: int | None = None,
     held: bool = False,
+    attachments: Sequence[str] = (),
 ) -> Message:
     """Open a conversation with its first message, written by the user; return that message
     (its `.conversation` is the new conversation).
@@ -391,6 +412,7 @@ def conversation_create(
         content_id=user.pk,
         user_type=user_type,
         held=held,
+        attachments=attachments,
     )
 
 
@@ -409,6 +431,7 @@ def customer_message_send(
     is_public: bool = False,
     item_content: str | None = None,
     item_id: int | None = None,
+    attachments: Sequence[str] = (),
 ) -> Message:
     """`POST /users/conversations/`: the customer writes, into a conversation of their own
     (`conversation_id`) or into a new one. Every id in the request must be the customer's:
@@ -440,6 +463,7 @@ def customer_message_send(
         item_content=item_content,
         item_id=item_id,
         held=screening.held,
+        attachments=attachments,
     )
 
 
@@ -460,6 +484,7 @@ def _customer_message_store(
     item_content: str | None,
     item_id: int | None,
     held: bool,
+    attachments: Sequence[str],
 ) -> Message:
     if user_id != user.pk:
         raise ApplicationError(_("This must be your own user id."), field="user")
@@ -485,6 +510,7 @@ def _customer_message_store(
             item_content=item_content,
             item_id=item_id,
             held=held,
+            attachments=attachments,
         )
 
     conversation = Conversation.objects.filter(
@@ -504,6 +530,7 @@ def _customer_message_store(
         content_id=user.pk,
         user_type=user_type,
         held=held,
+        attachments=attachments,
     )
 
 
@@ -701,6 +728,8 @@ def message_reject(*, message: Message, rejected_by: User | None) -> Message:
     message.hidden_by = rejected_by
     message.hidden_at = timezone.now()
     message.save(update_fields=["moderation_status", "hidden_by", "hidden_at"])
+    # Rejected for good: its files go (hiding keeps them, for an unhide; they answer 404).
+    attachments_delete(attachments=Attachment.objects.filter(message=message))
     Conversation.objects.filter(pk=message.conversation_id).update(modified_date=timezone.now())
     transaction.on_commit(lambda: moderation_metrics.reviews.labels(decision="rejected").inc())
     return message
@@ -713,3 +742,204 @@ def conversation_archive(*, datasource_id: int, conversation_id: int, archived: 
     conversation = _conversation_lock_for(WriterType.DATASOURCE, datasource_id, conversation_id)
     conversation.seller_archived_at = timezone.now() if archived else None
     conversation.save(update_fields=["seller_archived_at"])
+
+
+# --- Attachments (API.md §8) -----------------------------------------------------------------
+
+ATTACHMENT_KINDS = (
+    FileKind(JPEG, (".jpg", ".jpeg"), cleaned=True),
+    FileKind(PNG, (".png",), cleaned=True),
+    FileKind(WEBP, (".webp",), cleaned=True),
+    FileKind(PDF, (".pdf",), cleaned=True),
+)
+# A pending scan older than this was lost with its task: the sweep hands it on again.
+SCAN_LOST_AFTER = timedelta(minutes=10)
+
+
+class AttachmentScanUnavailable(Exception):
+    """clamd could not be reached: the scan is tried again later (the task retries, and the
+    sweep hands lost scans on)."""
+
+
+def attachment_check(upload: UploadedFile) -> CheckedFile:
+    """The shared file checker with the message kinds: JPEG, PNG, WebP (re-encoded) and PDF
+    (inspected), at most ATTACHMENT_MAX_BYTES (a runtime setting)."""
+    limit = min(int(config.ATTACHMENT_MAX_BYTES), settings.PARLEY_MAX_UPLOAD_BYTES)
+    return file_check(upload, kinds=ATTACHMENT_KINDS, max_bytes=limit)
+
+
+def attachment_upload(
+    *, upload: UploadedFile, user_id: int | None = None, datasource_id: int | None = None
+) -> Attachment:
+    """Check the upload and store it under a random name in private storage, as an upload
+    of the customer (`user_id`) or the seller (`datasource_id`), unlinked. With
+    PARLEY_CLAMD_URL set it is `pending` and the worker scans it after the commit."""
+    if (user_id is None) == (datasource_id is None):
+        raise TypeError("an upload has one uploader: a user or a seller")
+    checked = attachment_check(upload)
+    name = f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{checked.extension}"
+    stored = default_storage.save(name, checked.stored_file())
+    scanning = bool(settings.PARLEY_CLAMD_URL)
+    try:
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                file=stored,
+                name=checked.filename,
+                size=checked.size,
+                content_type=checked.mimetype,
+                uploader_user_id=user_id,
+                uploader_datasource_id=datasource_id,
+                scan_status=ScanStatus.PENDING if scanning else ScanStatus.NOT_SCANNED,
+            )
+            if scanning:
+                attachment_scan_schedule(attachment.pk)
+    except BaseException:
+        default_storage.delete(stored)  # nothing half-saved
+        raise
+    return attachment
+
+
+def _attachments_link(
+    *, message: Message, conversation: Conversation, public_ids: Sequence[str]
+) -> None:
+    """Link the writer's own unlinked uploads to the new message, in its transaction (the
+    conversation row is locked by the caller, so the per-conversation limit holds under
+    concurrency). The conditional UPDATE decides a race: of two messages naming the same
+    upload, the second finds it linked, and its whole transaction rolls back."""
+    ids = list(public_ids)
+    if len(set(ids)) != len(ids):
+        raise ApplicationError(_("An attachment may be named only once."), field="attachments")
+    per_message = int(config.ATTACHMENTS_PER_MESSAGE)
+    if len(ids) > per_message:
+        raise ApplicationError(
+            _("A message may carry at most %(limit)d attachments.") % {"limit": per_message},
+            field="attachments",
+        )
+    per_conversation = int(config.ATTACHMENTS_PER_CONVERSATION)
+    already = Attachment.objects.filter(message__conversation=conversation).count()
+    if already + len(ids) > per_conversation:
+        raise ApplicationError(
+            _("A conversation may hold at most %(limit)d attachments.")
+            % {"limit": per_conversation},
+            field="attachments",
+        )
+    writer = WriterType(message.content_type)
+    uploader = (
+        {"uploader_user_id": message.content_id}
+        if writer == WriterType.USER
+        else {"uploader_datasource_id": message.content_id}
+    )
+    linked = (
+        Attachment.objects.filter(public_id__in=ids, message__isnull=True, **uploader)
+        .exclude(file="")
+        .update(message=message)
+    )
+    if linked != len(ids):
+        raise ApplicationError(
+            _("Each attachment must be an upload of yours that is not linked to a message yet."),
+            field="attachments",
+        )
+
+
+def attachment_files_delete(names: Iterable[str]) -> None:
+    """The one place that deletes attachment files: after the commit (outside a
+    transaction, at once), so a rollback never leaves a row without its file."""
+    doomed = [name for name in names if name]
+    if doomed:
+        transaction.on_commit(functools.partial(_storage_delete, doomed), robust=True)
+
+
+def _storage_delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a storage outage: the file is orphaned, the row is gone
+            logger.exception("attachment file %s could not be deleted", name)
+
+
+def attachments_delete(*, attachments: QuerySet[Attachment]) -> int:
+    """Delete these attachments, rows now and files after the commit; how many."""
+    rows = list(attachments.values_list("pk", "file"))
+    if not rows:
+        return 0
+    Attachment.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    attachment_files_delete(name for _, name in rows)
+    return len(rows)
+
+
+def attachment_sweep(*, now: datetime | None = None) -> int:
+    """The periodic job (Celery beat, or the embedded sweeper of `make run`): uploads never
+    linked within PARLEY_ATTACHMENT_UNLINKED_HOURS are deleted, and scans a lost task left
+    pending are handed on again. Returns how many uploads were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.PARLEY_ATTACHMENT_UNLINKED_HOURS)
+    with transaction.atomic():
+        # Locked, so an upload being linked right now either links first (and is no longer
+        # unlinked here) or finds itself deleted (and its message is refused).
+        stale = list(
+            Attachment.objects.select_for_update()
+            .filter(message__isnull=True, created_at__lt=cutoff)
+            .values_list("pk", flat=True)[:1000]
+        )
+        deleted = attachments_delete(attachments=Attachment.objects.filter(pk__in=stale))
+    if settings.PARLEY_CLAMD_URL:
+        lost = Attachment.objects.filter(
+            scan_status=ScanStatus.PENDING, created_at__lt=now - SCAN_LOST_AFTER
+        ).values_list("pk", flat=True)[:1000]
+        for attachment_id in lost:
+            attachment_scan_schedule(attachment_id)
+    return deleted
+
+
+def attachment_scan_schedule(attachment_id: int) -> None:
+    """After the commit, have the worker scan the file (a Celery task in production, the
+    background thread in the embedded default)."""
+    from parley.conversations import tasks
+
+    transaction.on_commit(
+        functools.partial(
+            background.task_dispatch,
+            tasks.attachment_scan,
+            attachment_scan,
+            attachment_id=attachment_id,
+        ),
+        robust=True,
+    )
+
+
+def attachment_scan(*, attachment_id: int) -> str:
+    """The worker's job: scan a pending file with ClamAV (`parley.core.virus_scan`). Clean:
+    the other party may download it. Infected: the file is deleted (`attachment_files_delete`),
+    the row keeps the status and the signature for staff. Idempotent: a file no longer
+    pending is left alone. Returns the status it leaves."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return "gone"
+    if attachment.scan_status != ScanStatus.PENDING or not attachment.file:
+        return str(attachment.scan_status)
+    # Imported here: the scanner talks to clamd, and only a scanning deployment needs it.
+    scanner = importlib.import_module("parley.core.virus_scan")
+    try:
+        with default_storage.open(str(attachment.file.name), "rb") as handle:
+            signature = scanner.virus_scan(handle)
+    except scanner.VirusScanUnavailable as error:
+        raise AttachmentScanUnavailable(str(error)) from error
+    with transaction.atomic():
+        locked = (
+            Attachment.objects.select_for_update()
+            .filter(pk=attachment_id, scan_status=ScanStatus.PENDING)
+            .first()
+        )
+        if locked is None:
+            return "done elsewhere"
+        locked.scanned_at = timezone.now()
+        if signature:
+            logger.warning("attachment %s infected: %s", locked.public_id, signature)
+            attachment_files_delete([str(locked.file.name)])
+            locked.file = ""
+            locked.scan_status = ScanStatus.INFECTED
+            locked.scan_signature = str(signature)[:255]
+        else:
+            locked.scan_status = ScanStatus.CLEAN
+        locked.save(update_fields=["file", "scan_status", "scan_signature", "scanned_at"])
+        return str(locked.scan_status)

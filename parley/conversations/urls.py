@@ -7,6 +7,16 @@ urlpatterns = [
     ),
     # Before the detail route, whose `<str:...>` would take "unread" as an id.
     *optional_slash(
+        "users/conversations/attachments/",
+        apis.AttachmentUploadApi.as_view(),
+        "conversation-attachment-upload",
+    ),
+    *optional_slash(
+        "users/conversations/<str:conversation_id>/attachments/",
+        apis.ConversationAttachmentListApi.as_view(),
+        "conversation-attachments",
+    ),
+    *optional_slash(
         "users/conversations/unread/",
         apis.ConversationUnreadSummaryApi.as_view(),
         "conversation-unread-summary",

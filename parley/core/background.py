@@ -22,6 +22,8 @@ EMBEDDED_PERIODIC_JOBS: dict[str, str] = {
     "parley.core.idempotency.idempotency_key_sweep": "PARLEY_MAIL_SWEEP_INTERVAL_SECONDS",
     # retries webhook deliveries, and sends those a restart left behind
     "parley.webhooks.delivery.webhook_delivery_sweep": "PARLEY_WEBHOOK_SWEEP_INTERVAL_SECONDS",
+    # deletes message attachments never linked to a message (API.md §8), hands lost scans on
+    "parley.conversations.services.attachment_sweep": "PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS",
 }
 # Jobs that run less often: (dotted path, seconds between two calls). The daily privacy job
 # is called hourly and runs when its last run is old enough (so a restart does not skip it).

@@ -108,10 +108,23 @@ class ModerationExportSerializer(serializers.Serializer):
     sender_flags = SenderFlagExportSerializer(many=True)
 
 
+class AttachmentExportSerializer(serializers.Serializer):
+    """A message attachment the customer uploaded (API.md §8), linked or not."""
+
+    id = serializers.CharField()
+    message = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    file_deleted = serializers.BooleanField(help_text="True when a scan found it infected.")
+
+
 class CustomerExportSerializer(serializers.Serializer):
     profile = ProfileExportSerializer()
     orders = OrderExportSerializer(many=True)
     contact_requests = ContactRequestExportSerializer(many=True)
     conversations = ConversationExportSerializer(many=True)
+    attachments = AttachmentExportSerializer(many=True)
     emails = EmailExportSerializer(many=True)
     moderation = ModerationExportSerializer()

@@ -22,12 +22,13 @@ from parley.conversations.apis import (
 )
 from parley.conversations.models import MESSAGE_MAX_LENGTH, WriterType
 from parley.conversations.serializers import (
+    AttachmentIdListField,
     ConversationFilterSerializer,
-    MessageOutputSerializer,
     ReadInputSerializer,
     ReadReceiptsOutputSerializer,
     ReadStateOutputSerializer,
     SellerConversationOutputSerializer,
+    SellerMessageOutputSerializer,
     UnreadSummaryOutputSerializer,
 )
 from parley.core.apis import paginated_response, path_id
@@ -126,11 +127,12 @@ class SellerMessageCreateApi(SellerApiMixin, APIView):
 
     class SellerMessageInputSerializer(serializers.Serializer):
         message_content = TextField(max_length=MESSAGE_MAX_LENGTH)
+        attachments = AttachmentIdListField()
 
     @extend_schema(
         request=SellerMessageInputSerializer,
         responses={
-            201: MessageOutputSerializer,
+            201: SellerMessageOutputSerializer,
             400: OpenApiResponse(description="Blank, over-long or non-string message_content"),
             404: OpenApiResponse(description="Not one of the seller's conversations"),
         },
@@ -145,8 +147,9 @@ class SellerMessageCreateApi(SellerApiMixin, APIView):
             datasource=request_seller(request),
             conversation_id=conversation_pk,
             content=serializer.validated_data["message_content"],
+            attachments=serializer.validated_data.get("attachments") or (),
         )
-        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(SellerMessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 class SellerStatsApi(SellerApiMixin, APIView):

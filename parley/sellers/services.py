@@ -1,6 +1,7 @@
 """Writes of the seller side: API tokens, inbox members and saved replies here; answers go
 through the conversations services."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -98,7 +99,13 @@ def seller_token_touch(*, token: SellerToken) -> None:
 # --- Answers ---------------------------------------------------------------------------------
 
 
-def seller_message_send(*, datasource: DataSource, conversation_id: int, content: str) -> Message:
+def seller_message_send(
+    *,
+    datasource: DataSource,
+    conversation_id: int,
+    content: str,
+    attachments: Sequence[str] = (),
+) -> Message:
     """The seller answers one of its own conversations (404 for any other).
 
     The message is the seller's (`content_type` datasource, `content_id` the seller); its
@@ -122,6 +129,7 @@ def seller_message_send(*, datasource: DataSource, conversation_id: int, content
         content_id=datasource.pk,
         user_type=conversation.user.user_type,
         held=screening.held,
+        attachments=attachments,
     )
 
 

@@ -1,13 +1,23 @@
 from django.views.i18n import set_language
 
 from parley.core.urls import optional_slash
-from parley.sellers import apis, inbox
+from parley.sellers import apis, attachment_apis, inbox
 
 urlpatterns = [
     *optional_slash(
         "seller/conversations/", apis.SellerConversationListApi.as_view(), "seller-conversations"
     ),
     # Before the detail route, whose `<str:...>` would take "stats" or "unread" as an id.
+    *optional_slash(
+        "seller/conversations/attachments/",
+        attachment_apis.SellerAttachmentUploadApi.as_view(),
+        "seller-conversation-attachment-upload",
+    ),
+    *optional_slash(
+        "attachments/<str:attachment_id>/",
+        attachment_apis.AttachmentDownloadApi.as_view(),
+        "attachment-download",
+    ),
     *optional_slash(
         "seller/conversations/stats/", apis.SellerStatsApi.as_view(), "seller-conversation-stats"
     ),

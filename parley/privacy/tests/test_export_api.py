@@ -9,6 +9,7 @@ from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import DataSourceFactory, OrderFactory, OrderItemFactory
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation, Message
+from parley.core.tests import samples
 from parley.privacy.serializers import CustomerExportSerializer
 from parley.support.attachments import attachment_check
 from parley.support.services import contact_request_create
@@ -44,12 +45,19 @@ def _history(user: Any, size: int) -> None:
             subject=f"subject {number}",
         )
         for text in (f"answer {number}", f"second {number}"):
+            customer = not text.startswith("answer")
+            photo = SimpleUploadedFile(f"photo-{number}.png", samples.image("PNG"))
             conversation_services.message_append(
                 conversation=message.conversation,
                 content=text,
-                content_type="datasource" if text.startswith("answer") else "user",
-                content_id=seller.pk if text.startswith("answer") else user.pk,
+                content_type="user" if customer else "datasource",
+                content_id=user.pk if customer else seller.pk,
                 user_type="registered",
+                attachments=[
+                    conversation_services.attachment_upload(upload=photo, user_id=user.pk).public_id
+                ]
+                if customer
+                else [],
             )
 
 
@@ -87,6 +95,10 @@ def test_the_export_holds_every_section_and_only_the_users_own_data(
         [message["message_content"] for message in conversation["messages"]]
         for conversation in export["conversations"]
     ] == [["first 0", "answer 0", "second 0"], ["first 1", "answer 1", "second 1"]]
+    assert [attachment["name"] for attachment in export["attachments"]] == [
+        "photo-0.png",
+        "photo-1.png",
+    ]
     kinds = sorted(email["kind"] for email in export["emails"])
     assert (
         kinds
@@ -114,8 +126,8 @@ def test_the_export_reads_in_a_fixed_number_of_queries(
 ):
     _history(user, size)
     # The session and its user (2), the profile (1), orders and their items (2), contact
-    # requests (1), conversations and their messages (2), e-mails (1).
-    with django_assert_num_queries(11):
+    # requests (1), conversations and their messages (2), attachments (1), e-mails (1).
+    with django_assert_num_queries(12):
         response = logged_in.get("/users/me/export/")
     assert response.status_code == 200
     assert len(response.json()["conversations"]) == size

@@ -153,6 +153,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "api/schema/"): "schema",
     ("GET", "api/docs/"): "docs",
     ("GET", "users/me/export/"): "customer_export",
+    ("POST", "users/conversations/attachments/"): "users_attachment_upload",
+    ("GET", "users/conversations/<str:conversation_id>/attachments/"): "users_attachments",
+    ("POST", "seller/conversations/attachments/"): "seller_attachment_upload",
+    # and attachment_uploaded, attachment_hidden, attachment_others: the same view
+    ("GET", "attachments/<str:attachment_id>/"): "attachment_linked",
 }
 
 EVERYONE_200 = dict.fromkeys(PRINCIPALS, 200)
@@ -175,6 +180,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "users_receipts": sellers_matrix.EXPECTED["users_receipts"] | {"staff": 404},
     "users_read": sellers_matrix.EXPECTED["users_read"] | {"staff": 404},
     "users_mark_unread": sellers_matrix.EXPECTED["users_mark_unread"] | {"staff": 404},
+    "users_attachment_upload": sellers_matrix.EXPECTED["users_attachment_upload"] | {"staff": 201},
+    "users_attachments": sellers_matrix.EXPECTED["users_attachments"] | {"staff": 404},
+    # Staff may download any stored file: they moderate hidden messages too.
+    **{
+        name: row | {"staff": 200}
+        for name, row in sellers_matrix.EXPECTED.items()
+        if name.startswith("attachment_")
+    },
     # The inbox: no session goes to the login page; people who are no member get 403.
     **{
         name: {**dict.fromkeys(PRINCIPALS, 302), **dict.fromkeys(LOGGED_IN, 403)}

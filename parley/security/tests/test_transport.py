@@ -145,6 +145,8 @@ CSRF_EXEMPT = {
     ("POST", "seller/webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/retry/"): 202,
     ("POST", "seller/conversations/<str:conversation_id>/read/"): 200,  # token-authenticated
     ("POST", "seller/conversations/<str:conversation_id>/unread/"): 200,  # token-authenticated
+    # Token-authenticated too; the JSON body here carries no `file`.
+    ("POST", "seller/conversations/attachments/"): 400,
 }
 
 
@@ -204,6 +206,7 @@ def test_the_csrf_exemptions_are_exactly_the_documented_ones():
         ("POST", "users/conversations/"),
         ("POST", "users/conversations/<str:conversation_id>/read/"),
         ("POST", "users/conversations/<str:conversation_id>/unread/"),
+        ("POST", "users/conversations/attachments/"),
     }
 
 

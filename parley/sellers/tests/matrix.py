@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from parley.accounts.tests.factories import UserFactory
 from parley.catalog.tests.factories import (
     DataSourceFactory,
@@ -14,7 +16,8 @@ from parley.catalog.tests.factories import (
     ProductFactory,
 )
 from parley.conversations import services as conversation_services
-from parley.conversations.models import Conversation, Message
+from parley.conversations.models import Attachment, Conversation, Message
+from parley.core.tests import samples
 from parley.mail.models import OutgoingEmail
 from parley.sellers import services as seller_services
 from parley.sellers.models import SellerToken
@@ -45,6 +48,9 @@ class World:
     order: Any
     webhook: WebhookEndpoint
     delivery: WebhookDelivery
+    # Message attachments (API.md §8), by state: the customer's unlinked upload, one linked
+    # to a visible message of the conversation, one of a hidden message, another customer's.
+    attachments: dict[str, str]
 
 
 def world_build() -> World:
@@ -88,6 +94,7 @@ def world_build() -> World:
         event_type="message.created", seller=seller, data={"conversation": conversation.pk}
     )
     return World(
+        attachments=_attachments_build(customer, other_customer, seller, conversation),
         webhook=webhook,
         delivery=WebhookDelivery.objects.get(endpoint=webhook),
         customer=customer,
@@ -104,6 +111,39 @@ def world_build() -> World:
         },
         order=order,
     )
+
+
+def _pdf_upload(**uploader: Any) -> str:
+    upload = SimpleUploadedFile("invoice.pdf", samples.pdf())
+    return conversation_services.attachment_upload(upload=upload, **uploader).public_id
+
+
+def _attachments_build(
+    customer: Any, other_customer: Any, seller: Any, conversation: Conversation
+) -> dict[str, str]:
+    """Linked straight to the conversation's messages, so that the conversation's state (its
+    marks, counts and webhooks, which other rows assert) stays as the opening left it."""
+    opening = Message.objects.get(conversation=conversation)
+    linked = _pdf_upload(user_id=customer.pk)
+    Attachment.objects.filter(public_id=linked).update(message=opening)
+    hidden_message = Message.objects.create(
+        conversation=conversation,
+        message_content="A label.",
+        content_type="datasource",
+        content_id=seller.pk,
+        user_type="registered",
+        is_hidden=True,
+        has_attachments=True,
+    )
+    hidden = _pdf_upload(datasource_id=seller.pk)
+    Attachment.objects.filter(public_id=hidden).update(message=hidden_message)
+    Message.objects.filter(pk=opening.pk).update(has_attachments=True)
+    return {
+        "uploaded": _pdf_upload(user_id=customer.pk),
+        "linked": linked,
+        "hidden": hidden,
+        "others": _pdf_upload(user_id=other_customer.pk),
+    }
 
 
 def client_as(client_api: Any, world: World, principal: str) -> Any:
@@ -131,6 +171,7 @@ def snapshot() -> tuple[Any, ...]:
         list(SellerToken.objects.order_by("id").values("id", "revoked_at", "key_hash")),
         list(WebhookEndpoint.objects.order_by("id").values()),
         list(WebhookDelivery.objects.order_by("id").values()),
+        list(Attachment.objects.order_by("id").values()),
     )
 
 
@@ -276,6 +317,24 @@ def seller_mark_unread(client: Any, world: World) -> Any:
     return client.post(f"/seller/conversations/{world.conversation.pk}/unread/")
 
 
+def users_attachment_upload(client: Any, world: World) -> Any:
+    upload = SimpleUploadedFile("photo.png", samples.image("PNG"))
+    return client.post("/users/conversations/attachments/", {"file": upload}, format="multipart")
+
+
+def users_attachments(client: Any, world: World) -> Any:
+    return client.get(f"/users/conversations/{world.conversation.pk}/attachments/")
+
+
+def seller_attachment_upload(client: Any, world: World) -> Any:
+    upload = SimpleUploadedFile("label.pdf", samples.pdf())
+    return client.post("/seller/conversations/attachments/", {"file": upload}, format="multipart")
+
+
+def _download(state: str) -> Call:
+    return lambda client, world: client.get(f"/attachments/{world.attachments[state]}/")
+
+
 ENDPOINTS: dict[str, Call] = {
     "users_list": users_list,
     "users_detail": users_detail,
@@ -303,11 +362,19 @@ ENDPOINTS: dict[str, Call] = {
     "seller_receipts": seller_receipts,
     "seller_read": seller_read,
     "seller_mark_unread": seller_mark_unread,
+    "users_attachment_upload": users_attachment_upload,
+    "users_attachments": users_attachments,
+    "seller_attachment_upload": seller_attachment_upload,
+    "attachment_uploaded": _download("uploaded"),
+    "attachment_linked": _download("linked"),
+    "attachment_hidden": _download("hidden"),
+    "attachment_others": _download("others"),
 }
 _NOT_A_CUSTOMER = {"anonymous": 403, "seller": 403, "other_seller": 403}
 _NOT_A_CUSTOMER |= {"revoked_token": 403, "malformed_token": 403}
 _NOT_A_SELLER = {"anonymous": 401, "customer": 401, "other_customer": 401}
 _NOT_A_SELLER |= {"revoked_token": 401, "malformed_token": 401}
+_NOBODY = dict.fromkeys(PRINCIPALS, 404)
 EXPECTED: dict[str, dict[str, int]] = {
     "users_list": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 200},
     "users_detail": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
@@ -335,5 +402,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "seller_receipts": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_read": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
     "seller_mark_unread": {**_NOT_A_SELLER, "seller": 200, "other_seller": 404},
+    "users_attachment_upload": {**_NOT_A_CUSTOMER, "customer": 201, "other_customer": 201},
+    "users_attachments": {**_NOT_A_CUSTOMER, "customer": 200, "other_customer": 404},
+    "seller_attachment_upload": {**_NOT_A_SELLER, "seller": 201, "other_seller": 201},
+    # A download is 404 for everyone it is not for, anonymous callers and bad tokens
+    # included: the answer never tells that a file exists.
+    "attachment_uploaded": {**_NOBODY, "customer": 200},
+    "attachment_linked": {**_NOBODY, "customer": 200, "seller": 200},
+    "attachment_hidden": _NOBODY,
+    "attachment_others": {**_NOBODY, "other_customer": 200},
 }
 CASES = [(endpoint, principal) for endpoint in ENDPOINTS for principal in PRINCIPALS]

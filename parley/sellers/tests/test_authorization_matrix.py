@@ -78,7 +78,9 @@ def test_authorization_matrix(client_api, world, endpoint, principal):
             assert unread == {str(Conversation.objects.get(datasource=own).pk): 1}
     if endpoint == "seller_stats" and expected == 200:
         own = world.seller if principal == "seller" else world.other_seller
-        waiting = Message.objects.get(conversation__datasource=own).created_date
+        waiting = Message.objects.get(
+            conversation__datasource=own, content_type="user"
+        ).created_date
         stats = response.json()
         assert stats["unanswered"] == 1
         assert stats["oldest_unanswered_since"] == waiting.isoformat().replace("+00:00", "Z")

@@ -326,6 +326,7 @@ def test_answering_appends_the_sellers_message_and_marks_the_conversation_answer
         "content_id": seller.pk,
         "user_type": "registered",
         "created_date": message.created_date.isoformat().replace("+00:00", "Z"),
+        "attachments": [],  # API.md §8: the seller's message objects list their files
     }
     conversation.refresh_from_db()
     assert conversation.is_answered is True
