@@ -5,7 +5,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from parley.conversations import services
-from parley.conversations.models import Conversation, HeldMessage, Message, ModerationStatus
+from parley.conversations.models import (
+    Attachment,
+    Conversation,
+    HeldMessage,
+    Message,
+    ModerationStatus,
+)
 
 MESSAGE_FIELDS = (
     "created_date",
@@ -177,3 +183,43 @@ class HeldMessageAdmin(admin.ModelAdmin):
             services.message_reject(message=message, rejected_by=request.user)  # type: ignore[arg-type]
             rejected += 1
         self.message_user(request, f"{rejected} message(s) rejected.", messages.SUCCESS)
+
+
+ATTACHMENT_FIELDS = (
+    "public_id",
+    "name",
+    "content_type",
+    "size",
+    "uploader_user",
+    "uploader_datasource",
+    "message",
+    "created_at",
+    "scan_status",
+    "scan_signature",
+    "scanned_at",
+    "file",
+)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only: staff see every upload, its scan and, for an infected one, the signature
+    ClamAV found (its file is already deleted). Staff download a file through
+    `/attachments/<id>/` like the parties; deletions go through the services (on commit)."""
+
+    list_display = ("public_id", "name", "content_type", "size", "scan_status", "created_at")
+    list_filter = ("scan_status", "content_type")
+    search_fields = ("public_id", "name", "scan_signature")
+    list_select_related = ("message",)
+    fields = ATTACHMENT_FIELDS
+    readonly_fields = ATTACHMENT_FIELDS
+    raw_id_fields = ("uploader_user", "uploader_datasource", "message")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -846,7 +846,11 @@ def attachment_files_delete(names: Iterable[str]) -> None:
     transaction, at once), so a rollback never leaves a row without its file."""
     doomed = [name for name in names if name]
     if doomed:
-        transaction.on_commit(functools.partial(_storage_delete, doomed), robust=True)
+
+        def attachment_files_delete_now() -> None:
+            _storage_delete(doomed)
+
+        transaction.on_commit(attachment_files_delete_now, robust=True)
 
 
 def _storage_delete(names: list[str]) -> None:
@@ -896,15 +900,12 @@ def attachment_scan_schedule(attachment_id: int) -> None:
     background thread in the embedded default)."""
     from parley.conversations import tasks
 
-    transaction.on_commit(
-        functools.partial(
-            background.task_dispatch,
-            tasks.attachment_scan,
-            attachment_scan,
-            attachment_id=attachment_id,
-        ),
-        robust=True,
-    )
+    def attachment_scan_dispatch() -> None:
+        background.task_dispatch(
+            tasks.attachment_scan, attachment_scan, attachment_id=attachment_id
+        )
+
+    transaction.on_commit(attachment_scan_dispatch, robust=True)
 
 
 def attachment_scan(*, attachment_id: int) -> str:

@@ -116,9 +116,52 @@ def append_messages(*, limit: int, existing: int, contenders: int) -> dict[str, 
     }
 
 
+def link_attachment(*, contenders: int) -> dict[str, Any]:
+    """`contenders` messages at once, each in its own conversation of the same customer,
+    all naming the same upload: one links it, the others roll back whole."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from parley.conversations import services
+    from parley.conversations.models import Attachment, Message
+    from parley.conversations.tests.factories import ConversationFactory
+    from parley.core.tests import samples
+
+    first = ConversationFactory.create()
+    conversations = [first] + [
+        ConversationFactory.create(user=first.user) for _ in range(contenders - 1)
+    ]
+    upload = SimpleUploadedFile("invoice.pdf", samples.pdf())
+    shared = services.attachment_upload(upload=upload, user_id=first.user_id).public_id
+
+    def append(index: int) -> str:
+        try:
+            services.message_append(
+                conversation=conversations[index],
+                content="racing",
+                content_type="user",
+                content_id=first.user_id,
+                user_type="registered",
+                attachments=[shared],
+            )
+        except services.ApplicationError as exc:
+            return f"{exc.field}: {exc.message}"
+        return "linked"
+
+    results = sorted(run_together(contenders, append))
+    attachment = Attachment.objects.get(public_id=shared)
+    return {
+        "results": results,
+        "messages": Message.objects.count(),
+        "linked_to_a_stored_message": Message.objects.filter(
+            pk=attachment.message_id or 0
+        ).exists(),
+    }
+
+
 RACES: dict[str, Callable[..., dict[str, Any]]] = {
     "open_conversation": open_conversation,
     "append_messages": append_messages,
+    "link_attachment": link_attachment,
 }
 
 
