@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 
 from parley.accounts.models import UserType
 from parley.conversations import services as conversation_services
-from parley.conversations.models import WriterType
+from parley.conversations.models import Attachment, WriterType
 from parley.core.exceptions import ApplicationError
 from parley.core.throttles import LoginAccountThrottle, LoginThrottle
 from parley.sellers import selectors, services
@@ -276,10 +277,29 @@ def inbox_list(
 # --- A thread ----------------------------------------------------------------------------------
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); checked by the service."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
 class ReplyForm(forms.Form):
     message_content = forms.CharField(
         label=gettext_lazy("Your answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
+    attachments = MultipleFileField(label=gettext_lazy("Attach files"), required=False)
 
     def clean_message_content(self) -> str:
         value: str = self.cleaned_data["message_content"]
@@ -336,18 +356,20 @@ def inbox_thread(
     pk = _path_id(conversation_id)
     seller = membership.datasource
     if request.method == "POST":
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.seller_message_send(
-                    datasource=seller,
-                    conversation_id=pk,
-                    content=form.cleaned_data["message_content"],
-                )
-            except ApplicationError as error:
-                form.add_error("message_content", error.message)
-            else:
-                return HttpResponseRedirect(reverse("inbox-thread", args=[pk]), status=303)
+        try:
+            form = ReplyForm(request.POST, request.FILES)
+            form.is_valid()
+        except (DrfValidationError, RequestDataTooBig, TooManyFilesSent):
+            # A file over the upload limit stops while it streams in (parley.core.uploads).
+            form = ReplyForm()
+            form.add_error(
+                "files",
+                _("The file is too large: at most %(limit)s bytes are allowed.")
+                % {"limit": settings.PARLEY_MAX_UPLOAD_BYTES},
+            )
+            return _thread_render(request, membership, memberships, pk, form, status=400)
+        if form.is_valid() and _reply_send(seller, pk, form):
+            return HttpResponseRedirect(reverse("inbox-thread", args=[pk]), status=303)
         return _thread_render(request, membership, memberships, pk, form, status=400)
 
     if _fragment_wanted(request):
@@ -364,6 +386,32 @@ def inbox_thread(
         if saved is not None:
             initial["message_content"] = saved.body
     return _thread_render(request, membership, memberships, pk, ReplyForm(initial=initial))
+
+
+def _reply_send(seller: Any, conversation_id: int, form: ReplyForm) -> bool:
+    """Upload the reply's files as the seller's and send the reply linking them, in one
+    submit. On any refusal the uploads made for it are deleted again and the form says why."""
+    uploaded: list[str] = []
+    try:
+        for upload in form.cleaned_data["attachments"]:
+            attachment = conversation_services.attachment_upload(
+                upload=upload, datasource_id=seller.pk
+            )
+            uploaded.append(attachment.public_id)
+        services.seller_message_send(
+            datasource=seller,
+            conversation_id=conversation_id,
+            content=form.cleaned_data["message_content"],
+            attachments=uploaded,
+        )
+    except ApplicationError as error:
+        conversation_services.attachments_delete(
+            attachments=Attachment.objects.filter(public_id__in=uploaded)
+        )
+        field = "attachments" if error.field in ("file", "attachments") else "message_content"
+        form.add_error(field, error.message)
+        return False
+    return True
 
 
 @require_POST

@@ -25,12 +25,17 @@ from parley.catalog.models import DataSource, OrderItem, Product
 from parley.conversations import pages
 from parley.conversations.models import (
     CONVERSATION_ORDERING,
+    Attachment,
     Conversation,
     ItemContent,
     Message,
+    WriterType,
 )
 from parley.conversations.pages import ConversationPageQuery
-from parley.conversations.selectors import message_queryset_visible
+from parley.conversations.selectors import (
+    attachment_list_for_party,
+    message_queryset_visible,
+)
 from parley.sellers import keys
 from parley.sellers.models import SavedReply, SellerMembership, SellerToken
 
@@ -254,8 +259,23 @@ def inbox_thread_get(datasource: DataSource, conversation_id: int) -> InboxThrea
     if conversation is None:
         raise Http404("No Conversation matches the given query.")
     messages = list(message_queryset_visible().filter(conversation=conversation))
+    _attachment_lists_attach(messages)
     key = (conversation.item_content, conversation.item_id)
     return InboxThread(conversation, messages, pages.item_objects_fetch([key]).get(key))
+
+
+def _attachment_lists_attach(messages: list[Message]) -> None:
+    """Each message's `attachment_list`: the files the seller may see (API.md §8), read in
+    one query, and only when a message has any."""
+    with_files = [message.pk for message in messages if message.has_attachments]
+    found: dict[int, list[Attachment]] = {}
+    if with_files:
+        for attachment in attachment_list_for_party(
+            party=WriterType.DATASOURCE, message_ids=with_files
+        ):
+            found.setdefault(attachment.message_id or 0, []).append(attachment)
+    for message in messages:
+        message.attachment_list = found.get(message.pk, [])  # type: ignore[attr-defined]
 
 
 def inbox_changed_since(datasource: DataSource) -> datetime | None:
