@@ -193,6 +193,17 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# With PARLEY_FILE_STORAGE=storages.backends.s3.S3Storage (django-storages) files live in a
+# private bucket: credentials come from boto3's own chain (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the instance's role), downloads are presigned URLs.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_DEFAULT_ACL = "private"
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = 300
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_SIGNATURE_VERSION = "s3v4"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = [
@@ -422,7 +433,7 @@ CONSTANCE_CONFIG: dict[str, tuple[Any, ...]] = {
     ),
     "RETENTION_ATTACHMENT_FILE_DAYS": (
         365,
-        "Contact Us attachment files older than this many days are deleted (0: kept).",
+        "Attachment files (Contact Us, messages) older than this many days are deleted (0: kept).",
         int,
     ),
     "RETENTION_SENT_EMAIL_BODY_DAYS": (

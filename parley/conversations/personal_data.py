@@ -2,6 +2,7 @@
 wrote. The conversations themselves stay for the seller's records. See
 parley/core/privacy.py for the registry."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +20,10 @@ from parley.core.privacy import (
     ERASED_TEXT,
     ErasureContext,
     Holder,
+    RetentionRule,
     holder_register,
     no_personal_data,
+    retention_register,
 )
 
 
@@ -168,6 +171,24 @@ holder_register(
         count=lambda ctx: _customer_attachments(ctx).count(),
         erase=_attachments_erase,
         export=_attachments_export,
+    )
+)
+
+
+def _attachments_expire(cutoff: datetime, files: list[str]) -> int:
+    """Message attachments older than RETENTION_ATTACHMENT_FILE_DAYS (API.md §11) go, rows
+    and files, through the one deletion service (files after the commit); the message stays
+    and no longer lists them."""
+    from parley.conversations.services import attachments_delete
+
+    return attachments_delete(attachments=Attachment.objects.filter(created_at__lt=cutoff))
+
+
+retention_register(
+    RetentionRule(
+        name="message_attachments",
+        setting="RETENTION_ATTACHMENT_FILE_DAYS",
+        apply=_attachments_expire,
     )
 )
 no_personal_data(

@@ -438,3 +438,20 @@ def test_the_seller_list_with_attachments_costs_a_fixed_number_of_queries(
     results = response.json()["results"]
     assert len(results) == limit
     assert [len(m["attachments"]) for m in results[0]["message_set"]] == [0, 2]
+
+
+def test_retention_deletes_message_attachments_older_than_the_setting(
+    media: Path, django_capture_on_commit_callbacks: Any
+):
+    from constance import config
+
+    from parley.privacy.services import retention_apply
+
+    config.RETENTION_ATTACHMENT_FILE_DAYS = 365
+    old, recent = _upload(user_id=UserFactory.create().pk), _upload(user_id=UserFactory.create().pk)
+    Attachment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=366))
+    with django_capture_on_commit_callbacks(execute=True):
+        record = retention_apply(now=timezone.now())
+    assert record.counts["message_attachments"] == 1
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not _path(media, old).exists() and _path(media, recent).exists()
