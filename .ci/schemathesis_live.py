@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 # 429s; the throttles themselves are tested in parley/security/tests/test_transport.py.
 THROTTLES = (
     "contact_us=1000000/min,contact_us_daily=1000000/day,login=1000000/min,"
-    "conversation_create=1000000/min,seller=1000000/min"
+    "conversation_create=1000000/min,seller=1000000/min,attachment_upload=1000000/hour"
 )
 DEFAULT_EXAMPLES = 60  # per operation, in the fuzzing phase (coverage is its own size)
 DEFAULT_SEED = 7

@@ -36,6 +36,8 @@ from parley.sellers.authentication import (
 
 # Images a browser may show in place; everything else is offered as a download.
 INLINE_TYPES = ("image/jpeg", "image/png", "image/webp")
+# What a download can be: the message kinds (parley.conversations.services.ATTACHMENT_KINDS).
+DOWNLOAD_TYPES = (*INLINE_TYPES, "application/pdf")
 
 
 class SellerAttachmentUploadApi(SellerApiMixin, APIView):
@@ -118,10 +120,13 @@ class AttachmentDownloadApi(APIView):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                response=OpenApiTypes.BINARY,
-                description="The file (images may be inline); nosniff, sandboxed, not cached",
-            ),
+            **{
+                (200, content_type): OpenApiResponse(
+                    response=OpenApiTypes.BINARY,
+                    description="The file (images may be inline); nosniff, sandboxed, not cached",
+                )
+                for content_type in DOWNLOAD_TYPES
+            },
             302: OpenApiResponse(
                 description="With S3 storage: a presigned URL of at most 300 seconds"
             ),
