@@ -337,3 +337,14 @@ def test_the_list_is_404_for_another_customers_conversation(
     response = client_api.get(f"/users/conversations/{conversation.pk}/attachments/")
     assert response.status_code == 404
     assert client_api.get("/users/conversations/x/attachments/").status_code == 404
+
+
+def test_an_upload_repeated_with_its_idempotency_key_stores_one_file(logged_in: Any, media: Path):
+    pdf = samples.pdf()
+    first = _upload(logged_in, "a.pdf", pdf, HTTP_IDEMPOTENCY_KEY="upload-1")
+    again = _upload(logged_in, "a.pdf", pdf, HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Attachment.objects.count() == 1 and len(_stored(media)) == 1
+    other = _upload(logged_in, "b.png", samples.image("PNG"), HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert other.status_code == 422
