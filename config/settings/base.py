@@ -232,8 +232,6 @@ PARLEY_ATTACHMENT_UNLINKED_HOURS = env.int("PARLEY_ATTACHMENT_UNLINKED_HOURS", d
 PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS = env.int(
     "PARLEY_ATTACHMENT_SWEEP_INTERVAL_SECONDS", default=15 * 60
 )
-# ClamAV's clamd (tcp://host:port or unix:///path); empty: uploads are not scanned.
-PARLEY_CLAMD_URL = env.str("PARLEY_CLAMD_URL", default="")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # --- Virus scanning (API.md §8) -----------------------------------------------------------

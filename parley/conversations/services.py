@@ -2,7 +2,6 @@
 these functions; the database constraints behind them decide every race."""
 
 import functools
-import importlib
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -38,6 +37,7 @@ from parley.conversations.selectors import message_queryset_visible
 from parley.core import background
 from parley.core.exceptions import ApplicationError, ListedError
 from parley.core.files import JPEG, PDF, PNG, WEBP, CheckedFile, FileKind, file_check
+from parley.core.virus_scan import VirusScanUnavailable, virus_scan
 from parley.moderation import metrics as moderation_metrics
 from parley.moderation.services import Screening, Sender, message_screen
 from parley.similar import services as similar_services
@@ -918,12 +918,10 @@ def attachment_scan(*, attachment_id: int) -> str:
         return "gone"
     if attachment.scan_status != ScanStatus.PENDING or not attachment.file:
         return str(attachment.scan_status)
-    # Imported here: the scanner talks to clamd, and only a scanning deployment needs it.
-    scanner = importlib.import_module("parley.core.virus_scan")
     try:
         with default_storage.open(str(attachment.file.name), "rb") as handle:
-            signature = scanner.virus_scan(handle)
-    except scanner.VirusScanUnavailable as error:
+            signature = virus_scan(handle)
+    except VirusScanUnavailable as error:
         raise AttachmentScanUnavailable(str(error)) from error
     with transaction.atomic():
         locked = (

@@ -2,8 +2,6 @@
 callers (the 48-hour sweep, moderation, erasure), virus scanning, downloads from S3, and the
 seller list's query count with attachments."""
 
-import sys
-import types
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from parley.conversations.tests.factories import conversation_build
 from parley.conversations.tests.races import race
 from parley.core import background
 from parley.core.tests import samples
+from parley.core.tests.clamd import CLAMD_TEST_SAMPLE, CLAMD_TEST_SIGNATURE, infected_upload
 from parley.privacy.services import customer_erase
 from parley.sellers.tests.factories import token_header, token_issue
 
@@ -210,36 +209,12 @@ def test_erasure_deletes_the_customers_files_and_keeps_the_sellers(
 # --- Virus scanning (PARLEY_CLAMD_URL) -----------------------------------------------------------
 
 
-class FakeScanner:
-    """Stands in for parley.core.virus_scan (built on its own branch): the same names."""
-
-    class VirusScanUnavailable(Exception):
-        pass
-
-    def __init__(self) -> None:
-        self.verdict: str | None = None
-        self.down = False
-        self.scanned: list[bytes] = []
-
-    def virus_scan(self, handle: Any) -> str | None:
-        if self.down:
-            raise self.VirusScanUnavailable("clamd is down")
-        self.scanned.append(handle.read())
-        return self.verdict
+# Against a real clamd (parley/core/tests/clamd.py: one daemon per test process, with only our
+# test signature); "down" is a socket where no clamd listens.
+CLAMD_DOWN = "unix:///nonexistent/parley-test/clamd.ctl"
 
 
-@pytest.fixture
-def scanner(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeScanner:
-    settings.PARLEY_CLAMD_URL = "tcp://127.0.0.1:3310"
-    fake = FakeScanner()
-    module = types.ModuleType("parley.core.virus_scan")
-    module.virus_scan = fake.virus_scan  # type: ignore[attr-defined]
-    module.VirusScanUnavailable = FakeScanner.VirusScanUnavailable  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "parley.core.virus_scan", module)
-    return fake
-
-
-def _exchange(client_api: Any, scanner: FakeScanner, capture: Any) -> tuple[Any, Any, str]:
+def _exchange(client_api: Any, capture: Any, content: bytes | None = None) -> tuple[Any, Any, str]:
     """The customer uploads and sends a PDF; returns (conversation, seller auth, id)."""
     conversation = conversation_build()
     _, key = token_issue(conversation.datasource)
@@ -247,7 +222,7 @@ def _exchange(client_api: Any, scanner: FakeScanner, capture: Any) -> tuple[Any,
     with capture(execute=True):
         uploaded = client_api.post(
             "/users/conversations/attachments/",
-            {"file": SimpleUploadedFile("a.pdf", samples.pdf())},
+            {"file": SimpleUploadedFile("a.pdf", content or samples.pdf())},
             format="multipart",
         ).json()["id"]
     services.message_append(
@@ -262,26 +237,22 @@ def _exchange(client_api: Any, scanner: FakeScanner, capture: Any) -> tuple[Any,
 
 
 def test_a_clean_scan_lets_the_other_party_download(
-    client_api: Any, scanner: FakeScanner, django_capture_on_commit_callbacks: Any
+    client_api: Any, virus_scanning: str, django_capture_on_commit_callbacks: Any
 ):
-    _conversation, seller_auth, uploaded = _exchange(
-        client_api, scanner, django_capture_on_commit_callbacks
-    )
+    _conversation, seller_auth, uploaded = _exchange(client_api, django_capture_on_commit_callbacks)
     attachment = Attachment.objects.get(public_id=uploaded)
     assert attachment.scan_status == ScanStatus.CLEAN and attachment.scanned_at
-    assert len(scanner.scanned) == 1 and scanner.scanned[0].startswith(b"%PDF")
+    assert attachment.scan_signature == ""
     client_api.logout()
     client_api.credentials(**seller_auth)
     assert client_api.get(f"/attachments/{uploaded}/").status_code == 200
 
 
 def test_while_a_scan_is_pending_only_the_uploader_may_download(
-    client_api: Any, scanner: FakeScanner, django_capture_on_commit_callbacks: Any
+    client_api: Any, virus_scanning: str, settings: Any, django_capture_on_commit_callbacks: Any
 ):
-    scanner.down = True
-    conversation, seller_auth, uploaded = _exchange(
-        client_api, scanner, django_capture_on_commit_callbacks
-    )
+    settings.PARLEY_CLAMD_URL = CLAMD_DOWN
+    conversation, seller_auth, uploaded = _exchange(client_api, django_capture_on_commit_callbacks)
     assert Attachment.objects.get(public_id=uploaded).scan_status == ScanStatus.PENDING
     assert client_api.get(f"/attachments/{uploaded}/").status_code == 200  # the uploader
     listed = client_api.get(f"/users/conversations/{conversation.pk}/attachments/").json()
@@ -294,7 +265,7 @@ def test_while_a_scan_is_pending_only_the_uploader_may_download(
         services.attachment_scan(attachment_id=Attachment.objects.get(public_id=uploaded).pk)
 
     # clamd is back: the sweep hands the lost scan on, and the seller may download it.
-    scanner.down = False
+    settings.PARLEY_CLAMD_URL = virus_scanning
     with django_capture_on_commit_callbacks(execute=True):
         services.attachment_sweep(now=timezone.now() + timedelta(minutes=11))
     assert Attachment.objects.get(public_id=uploaded).scan_status == ScanStatus.CLEAN
@@ -303,21 +274,23 @@ def test_while_a_scan_is_pending_only_the_uploader_may_download(
 
 def test_an_infected_file_is_deleted_and_staff_see_why(
     client_api: Any,
-    scanner: FakeScanner,
+    virus_scanning: str,
+    settings: Any,
     media: Path,
     django_capture_on_commit_callbacks: Any,
 ):
-    scanner.down = True  # the scan comes after the file was sent
+    settings.PARLEY_CLAMD_URL = CLAMD_DOWN  # the scan comes after the file was sent
     _conversation, seller_auth, uploaded = _exchange(
-        client_api, scanner, django_capture_on_commit_callbacks
+        client_api, django_capture_on_commit_callbacks, content=CLAMD_TEST_SAMPLE
     )
-    scanner.down, scanner.verdict = False, "Parley.Test.Signature"
+    settings.PARLEY_CLAMD_URL = virus_scanning
     attachment = Attachment.objects.get(public_id=uploaded)
+    assert attachment.scan_status == ScanStatus.PENDING
     with django_capture_on_commit_callbacks(execute=True):
         services.attachment_scan(attachment_id=attachment.pk)
     attachment.refresh_from_db()
     assert attachment.scan_status == ScanStatus.INFECTED
-    assert attachment.scan_signature == "Parley.Test.Signature"
+    assert attachment.scan_signature == CLAMD_TEST_SIGNATURE
     assert attachment.file.name == ""
     assert [path for path in media.rglob("*") if path.is_file()] == []
     assert client_api.get(f"/attachments/{uploaded}/").status_code == 404  # the uploader too
@@ -327,18 +300,22 @@ def test_an_infected_file_is_deleted_and_staff_see_why(
     client_api.force_login(staff)
     page = client_api.get(f"/admin/conversations/attachment/{attachment.pk}/change/")
     assert page.status_code == 200
-    assert b"Parley.Test.Signature" in page.content
+    assert CLAMD_TEST_SIGNATURE.encode() in page.content
     # A second run of the task changes nothing.
     assert services.attachment_scan(attachment_id=attachment.pk) == ScanStatus.INFECTED
 
 
 def test_an_upload_found_infected_cannot_be_linked(
-    scanner: FakeScanner, django_capture_on_commit_callbacks: Any
+    virus_scanning: str, django_capture_on_commit_callbacks: Any
 ):
-    scanner.verdict = "Parley.Test.Signature"
     conversation = conversation_build()
     with django_capture_on_commit_callbacks(execute=True):
-        infected = _upload(user_id=conversation.user_id)
+        infected = services.attachment_upload(
+            upload=infected_upload(), user_id=conversation.user_id, datasource_id=None
+        )
+    infected.refresh_from_db()
+    assert infected.scan_status == ScanStatus.INFECTED
+    assert infected.scan_signature == CLAMD_TEST_SIGNATURE
     with pytest.raises(services.ApplicationError):
         services.message_append(
             conversation=conversation,
@@ -348,6 +325,7 @@ def test_an_upload_found_infected_cannot_be_linked(
             user_type="registered",
             attachments=[infected.public_id],
         )
+    assert not Message.objects.filter(conversation=conversation, message_content="x").exists()
 
 
 def test_without_clamd_uploads_are_not_scanned(client_api: Any, settings: Any):
