@@ -3,6 +3,7 @@ the download of any attachment (`GET /attachments/<id>/`), which authorises the 
 (session), the seller (token, or an inbox member's session) and staff. It lives here, above
 conversations, because seller tokens and inbox memberships are this app's."""
 
+import contextlib
 from typing import Any
 from urllib.parse import quote
 
@@ -56,17 +57,6 @@ class SellerAttachmentUploadApi(SellerApiMixin, APIView):
         return attachment_upload_answer(request, datasource_id=request_seller(request).pk)
 
 
-class _TokenOrNobody(SellerTokenAuthentication):
-    """A token that does not authenticate makes the caller nobody, who gets the same 404 as
-    anyone else: the download's answer never says whether a file exists."""
-
-    def authenticate(self, request: Request) -> Any:
-        try:
-            return super().authenticate(request)
-        except AuthenticationFailed:
-            return None
-
-
 def _caller(request: Request) -> AttachmentCaller:
     principal: Any = request.user
     if isinstance(principal, SellerPrincipal):
@@ -110,9 +100,16 @@ class AttachmentDownloadApi(APIView):
     """`GET /attachments/<id>/`: checked on every request, 404 for anyone the file is not
     for (`attachment_get_for_download`)."""
 
-    authentication_classes = [_TokenOrNobody, CsrfSessionAuthentication]
+    authentication_classes = [SellerTokenAuthentication, CsrfSessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [SellerThrottle]
+
+    def perform_authentication(self, request: Request) -> None:
+        # A token that does not authenticate makes the caller nobody (DRF has already set the
+        # anonymous user), who gets the same 404 as anyone else: the download's answer never
+        # says whether a file exists.
+        with contextlib.suppress(AuthenticationFailed):
+            super().perform_authentication(request)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # The answer is a file (or a JSON error): what the client accepts does not change it.

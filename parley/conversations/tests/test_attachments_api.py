@@ -321,6 +321,22 @@ def test_a_hidden_messages_files_disappear_for_both_parties(
     assert logged_in.get(f"/attachments/{uploaded}/").status_code == 200
 
 
+def test_a_token_that_does_not_authenticate_gets_the_same_404_as_anyone(
+    logged_in: Any, user: Any, seller: Any, seller_auth: dict[str, Any]
+):
+    """Not 401: the answer must not tell a wrong key from a file that does not exist."""
+    _conversation, uploaded = _conversation_with_customer_file(logged_in, user, seller)
+    assert APIClientWith(seller_auth).get(f"/attachments/{uploaded}/").status_code == 200
+    for header in (
+        "Token psk_" + "x" * 40,  # well formed, no such key
+        "Token not-a-key",
+        "Bearer " + seller_auth["HTTP_AUTHORIZATION"].removeprefix("Token "),
+    ):
+        answer = APIClientWith({"HTTP_AUTHORIZATION": header}).get(f"/attachments/{uploaded}/")
+        assert answer.status_code == 404, header
+        assert "WWW-Authenticate" not in answer, header
+
+
 def APIClientWith(headers: dict[str, Any]) -> Any:
     from rest_framework.test import APIClient
 

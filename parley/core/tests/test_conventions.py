@@ -94,6 +94,7 @@ def test_shipped_throttle_rates_are_the_contract():
         "seller": "600/min",
         "similar_questions": "60/min",
         "storefront": "1200/min",
+        "attachment_upload": "60/hour",
     }
 
 

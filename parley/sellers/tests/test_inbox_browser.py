@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -24,6 +25,7 @@ from parley.catalog.tests.factories import (
 )
 from parley.conversations import services as conversation_services
 from parley.conversations.models import Conversation
+from parley.core.tests import samples
 from parley.sellers import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -195,3 +197,56 @@ def test_another_sellers_member_gets_404_for_the_thread(live_server: Any, page: 
     assert response is not None and response.status == 404
     page.goto(f"{base}/seller/inbox/?tab=all")
     expect(page.locator("tr.conversation")).to_have_count(0)
+
+
+def test_a_photo_and_an_invoice_cross_the_inbox(
+    live_server: Any, page: Page, shop: dict, tmp_path: Path
+):
+    """The customer's photo reaches the agent's thread as a link the agent may open; the
+    agent answers with a PDF from the reply form, and the customer's API lists and serves it."""
+    base = live_server.url
+    waiting: Conversation = shop["waiting"]
+    customer = shop["customer"]
+    photo = conversation_services.attachment_upload(
+        upload=SimpleUploadedFile("broken-hem.png", samples.image("PNG")), user_id=customer.pk
+    )
+    conversation_services.message_append(
+        conversation=waiting,
+        content="The hem is torn, see the photo.",
+        content_type="user",
+        content_id=customer.pk,
+        user_type="registered",
+        attachments=[photo.public_id],
+    )
+
+    _log_in(page, base, "agent@anatolia.example")
+    page.goto(f"{base}/seller/inbox/{waiting.pk}/")
+    link = page.locator(".messages .from-customer .attachments a", has_text="broken-hem.png")
+    expect(link).to_be_visible()
+    # The link opens for the agent's session (and is a download of the re-encoded image).
+    answer = page.request.get(f"{base}{link.get_attribute('href')}")
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.body()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    invoice = tmp_path / "invoice-4711.pdf"
+    invoice.write_bytes(samples.pdf())
+    page.fill("#id_message_content", "Sorry about that: here is the return label.")
+    page.set_input_files("#id_attachments", str(invoice))
+    page.click("button >> text=Send")
+    sent = page.locator(".messages .from-seller", has_text="here is the return label")
+    expect(sent.locator(".attachments a")).to_have_text("invoice-4711.pdf")
+
+    # The customer lists both files and downloads the invoice.
+    client = Client()
+    client.force_login(customer)
+    listed = client.get(f"/users/conversations/{waiting.pk}/attachments/").json()
+    assert [item["name"] for item in listed] == ["broken-hem.png", "invoice-4711.pdf"]
+    download = client.get(f"/attachments/{listed[1]['id']}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    # Another seller's agent cannot open the customer's photo.
+    other = Client()
+    other.post("/seller/inbox/login/", {"email": "agent@nordic.example", "password": PASSWORD})
+    assert other.get(f"/attachments/{photo.public_id}/").status_code == 404
