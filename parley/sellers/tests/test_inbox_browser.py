@@ -245,7 +245,7 @@ def test_a_photo_and_an_invoice_cross_the_inbox(
     assert [item["name"] for item in listed] == ["broken-hem.png", "invoice-4711.pdf"]
     download = client.get(f"/attachments/{listed[1]['id']}/")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     # Another seller's agent cannot open the customer's photo.
     other = Client()
     other.post("/seller/inbox/login/", {"email": "agent@nordic.example", "password": PASSWORD})
