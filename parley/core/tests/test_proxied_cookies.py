@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from parley.catalog.tests.factories import OrderFactory
 from parley.conversations.tests.factories import ConversationFactory
 from parley.core.middleware import cookieless_views
+from parley.core.tests import samples
 from parley.support.tests.factories import ContactSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +48,13 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
         "conversation-read": lambda path: client.get(path),
         "conversation-read POST": lambda path: client.post(path, {}, format="json"),
         "conversation-unread POST": lambda path: client.post(path, {}, format="json"),
+        # §8: the customer's attachment endpoints sit beside §4's behind the same proxy.
+        "conversation-attachment-upload POST": lambda path: client.post(
+            path,
+            {"file": SimpleUploadedFile("photo.png", samples.image("PNG"))},
+            format="multipart",
+        ),
+        "conversation-attachments": lambda path: client.get(path),
         "_paths": {
             "contact-us-subjects": reverse("contact-us-subjects"),
             "contact-us": reverse("contact-us"),
@@ -59,6 +68,8 @@ def _proxied_calls(client: Any, user: Any) -> dict[str, Any]:
             "conversation-read": reverse("conversation-read", args=[conversation.pk]),
             "conversation-read POST": reverse("conversation-read", args=[conversation.pk]),
             "conversation-unread POST": reverse("conversation-unread", args=[conversation.pk]),
+            "conversation-attachment-upload POST": reverse("conversation-attachment-upload"),
+            "conversation-attachments": reverse("conversation-attachments", args=[conversation.pk]),
         },
     }
 
@@ -76,6 +87,8 @@ PROXIED = [
     "conversation-read",
     "conversation-read POST",
     "conversation-unread POST",
+    "conversation-attachment-upload POST",
+    "conversation-attachments",
 ]
 
 
