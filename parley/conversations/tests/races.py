@@ -30,7 +30,9 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
 
     def runner(index: int) -> None:
         try:
-            barrier.wait(timeout=10)
+            # Generous: on a loaded machine (CI beside other work) a thread may take seconds
+            # to start, and a broken barrier would be a contender's exception, not a race.
+            barrier.wait(timeout=60)
             results[index] = work(index)
         except Exception as exc:  # the caller inspects what each thread got
             results[index] = exc
@@ -41,7 +43,7 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
     return results
 
 

@@ -7,11 +7,16 @@ from parley.conversations.tests.races import main, run_together
 
 
 def _answers(responses: list[Any]) -> list[list[Any]]:
+    """Each contender's status and body, or the exception it raised (its repr, and no
+    status), sorted so that a mix of both still sorts and reaches the assertion."""
     return sorted(
-        [response.status_code, response.content.decode()]
-        if hasattr(response, "status_code")
-        else [repr(response), ""]
-        for response in responses
+        (
+            [response.status_code, response.content.decode()]
+            if hasattr(response, "status_code")
+            else [0, repr(response)]
+            for response in responses
+        ),
+        key=repr,
     )
 
 
