@@ -7,20 +7,13 @@ on PostgreSQL in the test itself: `python -m parley.webhooks.tests.scenarios <na
 arguments>'` prints the result."""
 
 import gc
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
 from django.test import override_settings
+
+from parley.conversations.tests.races import main, race, run_together
 
 
 def hanging_receiver() -> dict[str, Any]:
@@ -103,6 +96,8 @@ def senders_race(*, senders: int, deliveries: int, batch_size: int) -> dict[str,
             sent = run_together(
                 senders, lambda _: delivery.webhook_endpoint_deliver(endpoint_id=endpoint.pk)
             )
+            # A sender's exception goes into the answer as text (it crosses a process as JSON).
+            sent = [each if isinstance(each, int) else repr(each) for each in sent]
         rows = WebhookDelivery.objects.filter(endpoint=endpoint)
         return {
             "delivered_by_each": sent,
@@ -113,29 +108,6 @@ def senders_race(*, senders: int, deliveries: int, batch_size: int) -> dict[str,
         }
     finally:
         receiver.stop()
-
-
-def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """`work(index)` in `count` threads released at the same moment: what each returned or
-    raised."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait(timeout=60)  # generous: a loaded machine starts threads slowly
-            results[index] = work(index)
-        except Exception as error:  # the caller sees what each thread got
-            results[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 HANGING_RECEIVER_SETTINGS = {
@@ -159,42 +131,13 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def scenario_run(name: str, **arguments: Any) -> dict[str, Any]:
-    if connection.vendor != "sqlite":
-        return SCENARIOS[name](**arguments)
-    base_dir = Path(settings.BASE_DIR)
-    with tempfile.TemporaryDirectory() as directory:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{directory}/scenario.sqlite3",
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "PYTHONPATH": str(base_dir),
-        }
-        completed = subprocess.run(
-            [sys.executable, "-m", "parley.webhooks.tests.scenarios", name, json.dumps(arguments)],
-            cwd=base_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    if completed.returncode != 0:
-        raise AssertionError(f"scenario {name} failed:\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    """Here on PostgreSQL; on SQLite in a child process on a file database (`race`)."""
+    return race(name, module=__name__, **arguments)
 
 
-def main() -> None:
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    assert connection.vendor == "sqlite" and "memory" not in str(
-        connection.settings_dict["NAME"]
-    ), "run on a file database"
-    call_command("migrate", verbosity=0)
-    name, arguments = sys.argv[1], json.loads(sys.argv[2])
-    print(json.dumps(SCENARIOS[name](**arguments)))
+# The name `race` looks up in this module.
+RACES = SCENARIOS
 
 
 if __name__ == "__main__":
-    main()
+    main(RACES)
